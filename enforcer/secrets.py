@@ -1,0 +1,49 @@
+"""Secrets come from the environment or a file, never from argv, never into a log.
+
+A config names a secret as ``{env: NAME}`` or ``{file: PATH}``; a bare string is
+refused so that nobody pastes a password into a config file that is then
+mailed around or committed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from enforcer.errors import ConfigError
+
+_KNOWN: set[str] = set()
+
+
+def known_secrets() -> frozenset[str]:
+    """Every secret value read so far, for the log filter that redacts them."""
+    return frozenset(_KNOWN)
+
+
+def remember(value: str) -> str:
+    if value:
+        _KNOWN.add(value)
+    return value
+
+
+def read_secret(ref: Mapping[str, str] | str | None, what: str) -> str:
+    if ref is None:
+        raise ConfigError(f"{what}: no secret configured (use env: NAME or file: PATH)")
+    if isinstance(ref, str):
+        raise ConfigError(f"{what}: secrets may not be written in the config; use env: NAME or file: PATH")
+    if "env" in ref:
+        value = os.environ.get(ref["env"])
+        if not value:
+            raise ConfigError(f"{what}: environment variable {ref['env']} is not set")
+        return remember(value)
+    if "file" in ref:
+        path = Path(ref["file"]).expanduser()
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{what}: cannot read secret file: {exc.strerror}", str(path)) from None
+        if not value:
+            raise ConfigError(f"{what}: secret file is empty", str(path))
+        return remember(value)
+    raise ConfigError(f"{what}: a secret is env: NAME or file: PATH")
