@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from enforcer.actions.interface import ActionPlan, ActionResult
@@ -44,23 +47,26 @@ class Remediator(Protocol):
         ...
 
 
-class SourceFactory(Protocol):
-    """Builds a source from its configuration section.
+@dataclass(frozen=True)
+class BuildContext:
+    """Everything a connector's ``build`` may need besides its own settings."""
 
-    ``settings`` is the validated mapping from the config file; ``secrets`` reads a
-    named secret from the environment or a file (never argv); ``classifier`` turns raw
-    attributes into roles and year groups as the configuration says.
-    """
-
-    def __call__(
-        self,
-        name: str,
-        settings: Mapping[str, Any],
-        secrets: "SecretReader",
-        classifier: Classifier,
-        base_dir: str,
-    ) -> Source: ...
+    secrets: SecretReader
+    """Reads ``{env: NAME}`` / ``{file: PATH}`` references; never argv."""
+    classifier: Classifier
+    """Turns container / groups / attributes into a role and year group, as configured."""
+    base_dir: Path
+    """Relative paths in settings are relative to this (the config file's folder)."""
+    tracking_apps: tuple[str, ...] = ()
+    """Names of tracking / anti-theft software the pack recognises (case-insensitive substrings)."""
+    as_of: datetime | None = None
 
 
 class SecretReader(Protocol):
     def __call__(self, ref: Mapping[str, str] | str | None, what: str) -> str: ...
+
+
+class SourceFactory(Protocol):
+    """``build`` in each connector module: settings is the connector's validated Settings."""
+
+    def __call__(self, name: str, settings: Any, ctx: BuildContext) -> Source: ...

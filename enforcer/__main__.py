@@ -1,0 +1,5 @@
+import sys
+
+from enforcer.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,77 @@
+"""Entry point: parse arguments, call the command, map errors to exit codes.
+
+Exit codes (a contract, tested in tests/unit/test_cli_exit_codes.py):
+0 nothing failing; 1 failing findings; 2 usage, configuration or policy error;
+3 incomplete (a source failed; wins over 1). Errors are one line, no traceback.
+
+Each command group lives in its own module with ``register(subparsers)``; the
+modules are imported lazily by name so ``enforcer --help`` stays fast and never
+loads a connector SDK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from enforcer.errors import EnforcerError
+from enforcer.logs import setup_logging
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+COMMAND_MODULES = [
+    "enforcer.cli.audit",  # audit, run
+    "enforcer.cli.policy",  # policy validate|lint, rules list|show
+    "enforcer.cli.configcmd",  # init, config check
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"enforcer: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="enforcer", description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # a command group not built yet
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(verbose=args.verbose)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except EnforcerError as exc:
+        print(f"enforcer: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("enforcer: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    finally:
+        logging.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
