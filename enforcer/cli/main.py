@@ -2,7 +2,8 @@
 
 Exit codes (a contract, tested in tests/unit/test_cli_exit_codes.py):
 0 nothing failing; 1 failing findings; 2 usage, configuration or policy error;
-3 incomplete (a source failed; wins over 1). Errors are one line, no traceback.
+3 incomplete (a source failed; wins over 1); 4 internal error (a bug: please
+report it). Errors are one line, no traceback.
 
 Each command group lives in its own module with ``register(subparsers)``; the
 modules are imported lazily by name so ``enforcer --help`` stays fast and never
@@ -18,9 +19,9 @@ import sys
 from collections.abc import Sequence
 
 from enforcer.errors import EnforcerError
-from enforcer.logs import setup_logging
+from enforcer.logs import redact, setup_logging
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 COMMAND_MODULES = [
     "enforcer.cli.audit",  # audit, run
@@ -69,6 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - last resort: a bug, reported in one line, never swallowed
+        logging.getLogger("enforcer").debug("internal error", exc_info=True)
+        print(f"enforcer: internal error ({type(exc).__name__}): {redact(str(exc))}; "
+              "run with --verbose for the traceback and please report it", file=sys.stderr)
+        return EXIT_INTERNAL
     finally:
         logging.shutdown()
 

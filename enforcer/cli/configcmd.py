@@ -1,0 +1,63 @@
+"""``enforcer init`` and ``enforcer config check``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from importlib import resources
+from pathlib import Path
+
+from connectors.base import BuildContext
+from enforcer import sources as source_types
+from enforcer.config import load_config
+from enforcer.errors import EnforcerError, UsageError
+from enforcer.rules.loader import load_pack
+from enforcer.secrets import read_secret
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    init = sub.add_parser("init", help="write a commented example configuration")
+    init.add_argument("path", nargs="?", default="enforcer.yaml")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(func=cmd_init)
+    config = sub.add_parser("config", help="check a configuration")
+    csub = config.add_subparsers(dest="config_command", metavar="COMMAND", required=True)
+    check = csub.add_parser("check", help="validate the configuration and pack, then test each connection")
+    check.add_argument("--config", metavar="FILE", required=True)
+    check.add_argument("--offline", action="store_true", help="validate only; connect to nothing")
+    check.set_defaults(func=cmd_check)
+
+
+def example_config() -> str:
+    return resources.files("enforcer").joinpath("data/example-config.yaml").read_text(encoding="utf-8")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} exists; use --force to overwrite it")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(example_config())
+    print(f"Wrote {path}. Fill it in, then: enforcer config check --config {path}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    pack = load_pack(config.model.policy, config.base_dir)
+    print(f"configuration ok: {len(config.sources)} source(s); pack {pack.info.name} "
+          f"{pack.info.version} ({len(pack.rules)} rules)")
+    if args.offline:
+        return 0
+    ctx = BuildContext(secrets=read_secret, classifier=config.classifier(), base_dir=config.base_dir,
+                       tracking_apps=pack.tracking_apps)
+    failed = 0
+    for sc in config.sources:
+        try:
+            source = source_types.builder(sc.type)(sc.name, sc.settings, ctx)
+            print(f"  {sc.name} ({sc.type}): ok: {source.check()}")
+        except EnforcerError as exc:
+            failed += 1
+            print(f"  {sc.name} ({sc.type}): FAILED: {exc}")
+    return 3 if failed else 0

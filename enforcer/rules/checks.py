@@ -1,0 +1,71 @@
+"""Named checks: the few rules that need code rather than one of the generic operators.
+
+A check sees every record as it streams past (``observe``) and gives its verdicts
+for its own kind of subject after the last record (``verdict``), which is what
+cross-record rules such as roster reconciliation need. Keep this table short:
+a rule that only differs by a parameter belongs in a pack, not here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from enforcer.models import Account, Record, Role, RosterEntry, SubjectKind
+from enforcer.rules.conditions import Trace
+
+
+class NamedCheck(Protocol):
+    name: str
+    kind: SubjectKind
+    description: str
+
+    def param_errors(self, params: Mapping[str, Any]) -> list[str]: ...
+
+    def start(self, params: Mapping[str, Any]) -> CheckState: ...
+
+
+class CheckState(Protocol):
+    def observe(self, record: Record) -> None: ...
+
+    def verdict(self, record: Any, trace: Trace) -> bool | None: ...
+
+
+@dataclass(slots=True)
+class _HasAccountState:
+    ids: set[str] = field(default_factory=set)
+    usernames: set[str] = field(default_factory=set)
+
+    def observe(self, record: Record) -> None:
+        if isinstance(record, Account) and record.role is Role.PUPIL:
+            if record.external_id:
+                self.ids.add(record.external_id.casefold())
+            for name in (record.username, record.upn):
+                if name:
+                    self.usernames.add(name.casefold())
+                    self.usernames.add(name.casefold().split("@", 1)[0])
+
+    def verdict(self, record: Any, trace: Trace) -> bool | None:
+        assert isinstance(record, RosterEntry)
+        found = record.pupil_id.casefold() in self.ids or (
+            record.username is not None and record.username.casefold() in self.usernames)
+        trace.evidence["account_found"] = found
+        if not found:
+            trace.failed.append("no pupil account matches this pupil's MIS id or username")
+        return found
+
+
+class HasAccount:
+    name = "has-account"
+    kind = SubjectKind.PUPIL
+    description = "The pupil on the roll has a directory account (matched by MIS id, else username)."
+
+    def param_errors(self, params: Mapping[str, Any]) -> list[str]:
+        return [f"unknown parameter {k!r}" for k in params]
+
+    def start(self, params: Mapping[str, Any]) -> CheckState:
+        return _HasAccountState()
+
+
+CHECKS: dict[str, NamedCheck] = {c.name: c for c in (HasAccount(),)}

@@ -1,0 +1,126 @@
+"""The one table of generic operators every data rule is built from.
+
+Each operator declares which field types it accepts and what argument it takes,
+so ``policy validate`` can reject ``role eq staf`` or ``age_at_most`` on a
+boolean before anything connects. Operators only ever see known values: the
+engine answers "unknown" for ``None`` before an operator is called.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+# Field type families, derived from the model annotations (see rules.fields).
+BOOL, INT, STR, TIME, DATE, ENUM, LIST = "bool", "int", "str", "datetime", "date", "enum", "list"
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """What an operator may need besides the value: the record and the as-of time."""
+
+    now: datetime
+    record: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    name: str
+    types: frozenset[str]
+    arg: str
+    """'value' (scalar of the field's type), 'values' (list), 'number', 'days', 'regex', 'versions'."""
+    test: Callable[[Any, Any, Ctx], bool]
+    describe: str
+    """How a failure reads: ``{key}``, ``{actual}``, ``{expected}`` are filled in."""
+
+
+def _eq(actual: Any, expected: Any, _: Ctx) -> bool:
+    return bool(actual == expected)
+
+
+def _in(actual: Any, expected: Any, _: Ctx) -> bool:
+    return actual in expected
+
+
+def _age_days(actual: datetime | date, now: datetime) -> float:
+    if isinstance(actual, datetime):
+        return (now - actual).total_seconds() / 86400
+    return float((now.date() - actual).days)
+
+
+def _contains(actual: tuple[str, ...], expected: str, _: Ctx) -> bool:
+    want = expected.casefold()
+    return any(item.casefold() == want for item in actual)
+
+
+def _matches(actual: Any, pattern: re.Pattern[str], _: Ctx) -> bool:
+    return pattern.search(str(actual)) is not None
+
+
+def parse_version(text: str) -> tuple[int, ...] | None:
+    """'10.0.22631.4317' -> (10, 0, 22631, 4317); junk -> None (unknown, not old or new)."""
+    parts = re.findall(r"\d+", text)
+    return tuple(int(p) for p in parts) if parts else None
+
+
+def _version_at_least(actual: str, minimums: Mapping[str, str], ctx: Ctx) -> bool:
+    """Per-platform minimum versions; ``_version_verdict`` has already made unknowns None."""
+    platform = getattr(ctx.record, "platform", None)
+    minimum = minimums[platform.value if isinstance(platform, StrEnum) else "*"] \
+        if platform is not None and (platform.value if isinstance(platform, StrEnum) else "*") in minimums \
+        else minimums["*"]
+    have, need = parse_version(actual), parse_version(minimum)
+    assert have is not None and need is not None
+    width = max(len(have), len(need))
+    return have + (0,) * (width - len(have)) >= need + (0,) * (width - len(need))
+
+
+def version_unknown(actual: str, minimums: Mapping[str, str], record: Any) -> str | None:
+    """Why a version comparison cannot be made (an unparsable version, a platform with no minimum)."""
+    if parse_version(actual) is None:
+        return f"version {actual!r} is not a version number"
+    platform = getattr(record, "platform", None)
+    key = platform.value if isinstance(platform, StrEnum) else None
+    if key not in minimums and "*" not in minimums:
+        return f"no minimum version is set for platform {key or 'unknown'}"
+    return None
+
+
+_NUM = frozenset({INT})
+_ORD = frozenset({INT, STR})
+
+OPERATORS: dict[str, Operator] = {
+    op.name: op
+    for op in (
+        Operator("eq", frozenset({BOOL, INT, STR, ENUM}), "value", _eq, "{key} is {actual}, expected {expected}"),
+        Operator("ne", frozenset({BOOL, INT, STR, ENUM}), "value",
+                 lambda a, e, c: a != e, "{key} is {actual}, which is not allowed"),
+        Operator("in", frozenset({INT, STR, ENUM}), "values", _in, "{key} is {actual}, expected one of {expected}"),
+        Operator("not_in", frozenset({INT, STR, ENUM}), "values",
+                 lambda a, e, c: a not in e, "{key} is {actual}, which is not allowed"),
+        Operator("lt", _NUM, "number", lambda a, e, c: a < e, "{key} is {actual}, expected less than {expected}"),
+        Operator("le", _NUM, "number", lambda a, e, c: a <= e, "{key} is {actual}, expected at most {expected}"),
+        Operator("gt", _NUM, "number", lambda a, e, c: a > e, "{key} is {actual}, expected more than {expected}"),
+        Operator("ge", _NUM, "number", lambda a, e, c: a >= e, "{key} is {actual}, expected at least {expected}"),
+        Operator("age_at_most", frozenset({TIME, DATE}), "days",
+                 lambda a, e, c: _age_days(a, c.now) <= e,
+                 "{key} is {actual} days old, expected at most {expected} days"),
+        Operator("age_at_least", frozenset({TIME, DATE}), "days",
+                 lambda a, e, c: _age_days(a, c.now) >= e,
+                 "{key} is {actual} days old, expected at least {expected} days"),
+        Operator("in_future", frozenset({TIME, DATE}), "none",
+                 lambda a, e, c: _age_days(a, c.now) < 0, "{key} is {actual}, which has passed"),
+        Operator("matches", frozenset({STR, ENUM}), "regex", _matches, "{key} is {actual}, expected to match {expected}"),
+        Operator("not_matches", frozenset({STR, ENUM}), "regex",
+                 lambda a, e, c: not _matches(a, e, c), "{key} is {actual}, which matches {expected}"),
+        Operator("contains", frozenset({LIST}), "value", _contains, "{key} does not contain {expected}"),
+        Operator("not_contains", frozenset({LIST}), "value",
+                 lambda a, e, c: not _contains(a, e, c), "{key} contains {expected}"),
+        Operator("version_at_least", frozenset({STR}), "versions", _version_at_least,
+                 "{key} is {actual}, older than the minimum {expected}"),
+    )
+}

@@ -1,0 +1,171 @@
+"""The one orchestration function behind ``enforcer run``, ``enforcer audit`` and the scheduler.
+
+Order matters for safety: the pack is validated and every source built before
+anything connects; roster sources are read first (they are small and the
+account rules reconcile against them); a source that fails is recorded as
+failed and the run as incomplete, never skipped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from connectors.base import BuildContext  # interface module only: no connector code
+from enforcer import sources as source_types
+from enforcer.config import Config, SourceConfig
+from enforcer.engine import Engine
+from enforcer.errors import SourceError, UsageError
+from enforcer.models import (
+    Account,
+    Device,
+    DomainPolicy,
+    Finding,
+    RosterEntry,
+    RunResult,
+    SourceStatus,
+)
+from enforcer.rules.loader import load_pack
+from enforcer.rules.model import Pack
+from enforcer.secrets import read_secret
+
+log = logging.getLogger(__name__)
+
+ONLY_TYPES = {"accounts": (Account,), "devices": (Device,)}
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    as_of: datetime | None = None
+    policy: str | None = None
+    """A pack name or path overriding the configuration's."""
+    source_names: Sequence[str] = ()
+    only: str | None = None
+    rule_ids: Sequence[str] = ()
+    reports_dir: Path | None = None
+    """When set (``enforcer run``), write every configured report format there."""
+    progress: Progress | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def parse_as_of(text: str) -> datetime:
+    """A date means midnight UTC at the start of that day; a full ISO timestamp is used as given."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of: {text!r} is not a date (YYYY-MM-DD)") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def select_sources(config: Config, names: Sequence[str]) -> list[SourceConfig]:
+    if not names:
+        return list(config.sources)
+    known = {s.name: s for s in config.sources}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise UsageError(f"no source named {missing[0]!r} in the configuration "
+                         f"(configured: {', '.join(known) or 'none'})")
+    return [known[n] for n in names]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A run's result plus what was done with it (reports written)."""
+
+    result: RunResult
+    reports: tuple[Path, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.result)
+
+
+def run(config: Config, options: RunOptions) -> RunOutcome:
+    started = datetime.now(UTC)
+    as_of = options.as_of or started
+    pack = load_pack(options.policy or config.model.policy, config.base_dir)
+    if options.rule_ids:
+        unknown = [r for r in options.rule_ids if pack.rule(r) is None]
+        if unknown:
+            raise UsageError(f"no rule {unknown[0]!r} in pack {pack.info.name}")
+    chosen = select_sources(config, options.source_names)
+    ctx = BuildContext(secrets=read_secret, classifier=config.classifier(), base_dir=config.base_dir,
+                       tracking_apps=pack.tracking_apps, as_of=as_of)
+    built = [(sc, source_types.builder(sc.type)(sc.name, sc.settings, ctx)) for sc in chosen]
+
+    statuses: list[SourceStatus] = []
+    roster: list[RosterEntry] | None = None
+    roster_sources = [(sc, src) for sc, src in built if sc.type == "roster"]
+    other_sources = [(sc, src) for sc, src in built if sc.type != "roster"]
+    for sc, src in roster_sources:
+        entries: list[RosterEntry] = []
+        status = _drain(sc, src, entries.append, options.progress)
+        statuses.append(status)
+        if status.ok:
+            roster = (roster or []) + entries
+    findings: list[Finding] = []
+    engine = Engine(pack, as_of, roster, options.rule_ids or None)
+    wanted = ONLY_TYPES.get(options.only or "", None)
+
+    def consume(record: object) -> None:
+        if wanted is not None and not isinstance(record, wanted):
+            return
+        if isinstance(record, RosterEntry):
+            return  # only roster sources feed reconciliation
+        findings.extend(engine.evaluate(record))  # type: ignore[arg-type]
+
+    for sc, src in other_sources:
+        statuses.append(_drain(sc, src, consume, options.progress))
+    if wanted is None or wanted == (Account,):
+        findings.extend(engine.finish())
+    findings.sort(key=lambda f: (f.rule, f.subject.kind.value, f.subject.source, f.subject.id))
+    result = RunResult(
+        run_id=_run_id(started), started=started, finished=datetime.now(UTC), as_of=as_of,
+        school=config.school.name, pack=pack.info, sources=tuple(statuses), findings=tuple(findings),
+    )
+    written: list[Path] = []
+    if options.reports_dir is not None:
+        from enforcer.reports.writer import write_reports
+
+        written = write_reports(result, options.reports_dir, list(config.model.reports.formats))
+    return RunOutcome(result, tuple(written))
+
+
+def _drain(sc: SourceConfig, source: object, sink: Callable[[object], None],
+           progress: Progress | None) -> SourceStatus:
+    counts = {"accounts": 0, "devices": 0, "domains": 0, "pupils": 0}
+    key = {Account: "accounts", Device: "devices", DomainPolicy: "domains", RosterEntry: "pupils"}
+    n = 0
+    try:
+        for record in source.collect():  # type: ignore[attr-defined]
+            counts[key[type(record)]] += 1
+            sink(record)
+            n += 1
+            if progress is not None and n % 500 == 0:
+                progress(sc.name, n)
+    except SourceError as exc:
+        log.warning("source %s failed: %s", sc.name, exc)
+        return SourceStatus(sc.name, sc.type, False, str(exc), counts)
+    if progress is not None:
+        progress(sc.name, n)
+    return SourceStatus(sc.name, sc.type, True, None, counts)
+
+
+def _run_id(started: datetime) -> str:
+    return started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def exit_code(result: RunResult) -> int:
+    """3 incomplete wins over 1 failing; errors (could not evaluate) count as failing."""
+    if not result.complete:
+        return 3
+    counts = result.counts()
+    return 1 if counts["fail"] or counts["error"] else 0
+
+
+__all__ = ["RunOptions", "RunOutcome", "exit_code", "parse_as_of", "run", "Pack"]
