@@ -19,6 +19,7 @@ from enforcer.models import (
     Account,
     Finding,
     Record,
+    Role,
     RosterEntry,
     Status,
     Subject,
@@ -54,22 +55,34 @@ class RosterIndex:
 
 
 class Engine:
-    def __init__(self, pack: Pack, as_of: datetime, roster: Sequence[RosterEntry] | None = None,
-                 rule_ids: Iterable[str] | None = None) -> None:
+    """Feed every record to ``evaluate`` (any order, any source), then call ``finish`` once.
+
+    Roster entries may come from any source (an MIS export, a snapshot, the demo), so
+    pupil accounts are held back until ``finish``, when the whole roster is known; that is
+    one school's pupils, which is small. Every other record is answered at once.
+    """
+
+    def __init__(self, pack: Pack, as_of: datetime, rule_ids: Iterable[str] | None = None) -> None:
         if as_of.tzinfo is None:
             as_of = as_of.replace(tzinfo=UTC)
         self.pack = pack
         self.now = as_of
-        self.roster = RosterIndex(roster) if roster is not None else None
+        self.roster: RosterIndex | None = None
+        self._entries: list[RosterEntry] = []
+        self._deferred: list[Account] = []
+        self._roster_failed = False
         wanted = set(rule_ids) if rule_ids is not None else None
         self.rules = [r for r in pack.rules if wanted is None or r.id in wanted]
-        runnable = [r for r in self.rules if not ("roster" in r.needs and self.roster is None)]
         self.by_kind: dict[SubjectKind, list[Rule]] = {k: [] for k in SubjectKind}
-        for rule in runnable:
+        for rule in self.rules:
             self.by_kind[rule.kind].append(rule)
         self.states: dict[str, CheckState] = {
-            r.id: CHECKS[r.check].start(r.check_params) for r in runnable if r.check
+            r.id: CHECKS[r.check].start(r.check_params) for r in self.rules if r.check
         }
+
+    def input_incomplete(self) -> None:
+        """A source failed: reconciling the roll against partial data would invent findings."""
+        self._roster_failed = True
 
     # -- value lookup ---------------------------------------------------------------
     def get(self, record: Any, key: str) -> Any:
@@ -105,16 +118,21 @@ class Engine:
     def evaluate(self, record: Record) -> list[Finding]:
         for state in self.states.values():
             state.observe(record)
-        kind = KIND_OF[type(record)]
-        if kind is SubjectKind.PUPIL:
+        if isinstance(record, RosterEntry):
+            self._entries.append(record)
             return []  # answered in finish(), after every account has been observed
-        return self._evaluate(record, kind)
+        if isinstance(record, Account) and record.role is Role.PUPIL:
+            self._deferred.append(record)
+            return []
+        return self._evaluate(record, KIND_OF[type(record)], with_roster=False)
 
-    def _evaluate(self, record: Any, kind: SubjectKind) -> list[Finding]:
+    def _evaluate(self, record: Any, kind: SubjectKind, with_roster: bool) -> list[Finding]:
         out: list[Finding] = []
         subject: Subject | None = None
         ctx = Ctx(self.now, record)
         for rule in self.by_kind[kind]:
+            if "roster" in rule.needs and not with_roster:
+                continue
             trace = Trace()
             if rule.where is not None:
                 applies = rule.where.evaluate(record, self.get, ctx, trace)
@@ -138,14 +156,21 @@ class Engine:
 
     def finish(self) -> list[Finding]:
         out: list[Finding] = []
-        if self.roster is not None:
-            for entry in self.roster.entries:
-                out.extend(self._evaluate(entry, SubjectKind.PUPIL))
+        have_roster = bool(self._entries) and not self._roster_failed
+        self.roster = RosterIndex(self._entries) if have_roster else None
+        for account in self._deferred:
+            out.extend(self._evaluate(account, SubjectKind.ACCOUNT, with_roster=have_roster))
+        self._deferred.clear()
+        if have_roster:
+            for entry in self._entries:
+                out.extend(self._evaluate(entry, SubjectKind.PUPIL, with_roster=True))
         else:
             for rule in self.rules:
                 if "roster" in rule.needs:
                     subject = Subject(SubjectKind.DOMAIN, "roster", "school roster", "configuration")
-                    trace = Trace(unknown=["this rule needs a roster (MIS export) source and none was read"])
+                    why = "a source failed, so the roll cannot be reconciled" if self._roster_failed else \
+                        "this rule needs a roster (MIS export) source and none was read"
+                    trace = Trace(unknown=[why])
                     out.append(self._finding(rule, subject, Status.ERROR, trace))
         return out
 
@@ -167,12 +192,10 @@ class Engine:
 
 def evaluate(pack: Pack, records: Iterable[Record], as_of: datetime,
              rule_ids: Iterable[str] | None = None) -> list[Finding]:
-    """Convenience for tests and small inputs: roster entries are taken first."""
-    items = list(records)
-    roster = [r for r in items if isinstance(r, RosterEntry)]
-    engine = Engine(pack, as_of, roster if roster else None, rule_ids)
+    """Every finding for ``records``, in one call."""
+    engine = Engine(pack, as_of, rule_ids)
     findings: list[Finding] = []
-    for record in items:
+    for record in records:
         findings.extend(engine.evaluate(record))
     findings.extend(engine.finish())
     return findings

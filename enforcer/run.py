@@ -1,9 +1,9 @@
 """The one orchestration function behind ``enforcer run``, ``enforcer audit`` and the scheduler.
 
 Order matters for safety: the pack is validated and every source built before
-anything connects; roster sources are read first (they are small and the
-account rules reconcile against them); a source that fails is recorded as
-failed and the run as incomplete, never skipped silently.
+anything connects; a source that fails is recorded as failed and the run as
+incomplete, never skipped silently, and cross-record checks (roster
+reconciliation) are then reported as errors rather than run on partial data.
 """
 
 from __future__ import annotations
@@ -99,30 +99,21 @@ def run(config: Config, options: RunOptions) -> RunOutcome:
     built = [(sc, source_types.builder(sc.type)(sc.name, sc.settings, ctx)) for sc in chosen]
 
     statuses: list[SourceStatus] = []
-    roster: list[RosterEntry] | None = None
-    roster_sources = [(sc, src) for sc, src in built if sc.type == "roster"]
-    other_sources = [(sc, src) for sc, src in built if sc.type != "roster"]
-    for sc, src in roster_sources:
-        entries: list[RosterEntry] = []
-        status = _drain(sc, src, entries.append, options.progress)
-        statuses.append(status)
-        if status.ok:
-            roster = (roster or []) + entries
     findings: list[Finding] = []
-    engine = Engine(pack, as_of, roster, options.rule_ids or None)
+    engine = Engine(pack, as_of, options.rule_ids or None)
     wanted = ONLY_TYPES.get(options.only or "", None)
 
     def consume(record: object) -> None:
-        if wanted is not None and not isinstance(record, wanted):
+        if wanted is not None and not isinstance(record, (*wanted, RosterEntry)):
             return
-        if isinstance(record, RosterEntry):
-            return  # only roster sources feed reconciliation
         findings.extend(engine.evaluate(record))  # type: ignore[arg-type]
 
-    for sc, src in other_sources:
-        statuses.append(_drain(sc, src, consume, options.progress))
-    if wanted is None or wanted == (Account,):
-        findings.extend(engine.finish())
+    for sc, src in built:
+        status = _drain(sc, src, consume, options.progress)
+        statuses.append(status)
+        if not status.ok:
+            engine.input_incomplete()
+    findings.extend(engine.finish())
     findings.sort(key=lambda f: (f.rule, f.subject.kind.value, f.subject.source, f.subject.id))
     result = RunResult(
         run_id=_run_id(started), started=started, finished=datetime.now(UTC), as_of=as_of,

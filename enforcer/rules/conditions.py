@@ -18,7 +18,7 @@ from typing import Any
 
 from enforcer.models import SubjectKind
 from enforcer.rules.fields import KEYS
-from enforcer.rules.operators import BOOL, ENUM, INT, LIST, OPERATORS, STR, Ctx, version_unknown
+from enforcer.rules.operators import BOOL, ENUM, INT, LIST, OPERATORS, STR, Ctx, minimum_for, version_unknown
 from enforcer.yamlfile import Located
 
 Getter = Callable[[Any, str], Any]
@@ -74,6 +74,9 @@ class Leaf(Condition):
                 return None
         ok = operator.test(actual, self.arg, ctx)
         shown_actual: Any = actual
+        shown_expected: Any = self.shown
+        if self.op == "version_at_least":
+            shown_expected = minimum_for(self.arg, record)
         if self.op.startswith("age_at"):
             days = (ctx.now - actual).total_seconds() / 86400 if isinstance(actual, datetime) \
                 else (ctx.now.date() - actual).days
@@ -82,7 +85,7 @@ class Leaf(Condition):
         trace.evidence[self.key] = _json_safe(actual)
         if not ok:
             trace.failed.append(operator.describe.format(
-                key=self.key, actual=_show(shown_actual), expected=_show(self.shown)))
+                key=self.key, actual=_show(shown_actual), expected=_show(shown_expected)))
         return bool(ok)
 
     def keys(self) -> set[str]:

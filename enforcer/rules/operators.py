@@ -67,14 +67,19 @@ def parse_version(text: str) -> tuple[int, ...] | None:
     return tuple(int(p) for p in parts) if parts else None
 
 
+def minimum_for(minimums: Mapping[str, str], record: Any) -> str | None:
+    """The pack's minimum version for this record's platform (``*`` as a fallback)."""
+    platform = getattr(record, "platform", None)
+    key = platform.value if isinstance(platform, StrEnum) else None
+    return minimums.get(key) if key in minimums else minimums.get("*")
+
+
 def _version_at_least(actual: str, minimums: Mapping[str, str], ctx: Ctx) -> bool:
-    """Per-platform minimum versions; ``_version_verdict`` has already made unknowns None."""
-    platform = getattr(ctx.record, "platform", None)
-    minimum = minimums[platform.value if isinstance(platform, StrEnum) else "*"] \
-        if platform is not None and (platform.value if isinstance(platform, StrEnum) else "*") in minimums \
-        else minimums["*"]
-    have, need = parse_version(actual), parse_version(minimum)
-    assert have is not None and need is not None
+    """Called only once ``version_unknown`` found both versions usable."""
+    minimum = minimum_for(minimums, ctx.record)
+    have, need = parse_version(actual), parse_version(minimum or "")
+    if have is None or need is None:
+        raise ValueError("version_at_least called without usable versions")
     width = max(len(have), len(need))
     return have + (0,) * (width - len(have)) >= need + (0,) * (width - len(need))
 
@@ -83,10 +88,10 @@ def version_unknown(actual: str, minimums: Mapping[str, str], record: Any) -> st
     """Why a version comparison cannot be made (an unparsable version, a platform with no minimum)."""
     if parse_version(actual) is None:
         return f"version {actual!r} is not a version number"
-    platform = getattr(record, "platform", None)
-    key = platform.value if isinstance(platform, StrEnum) else None
-    if key not in minimums and "*" not in minimums:
-        return f"no minimum version is set for platform {key or 'unknown'}"
+    minimum = minimum_for(minimums, record)
+    if minimum is None or parse_version(minimum) is None:
+        platform = getattr(record, "platform", None)
+        return f"no minimum version is set for platform {platform.value if platform else 'unknown'}"
     return None
 
 
