@@ -27,6 +27,8 @@ COMMAND_MODULES = [
     "enforcer.cli.audit",  # audit, run
     "enforcer.cli.policy",  # policy validate|lint, rules list|show
     "enforcer.cli.configcmd",  # init, config check
+    "enforcer.cli.snapshot",  # snapshot export
+    "enforcer.cli.password",  # password check|generate|audit|hashes|serve
 ]
 
 
@@ -55,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits for --help (0) and usage errors (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     setup_logging(verbose=args.verbose)
     if not getattr(args, "func", None):
         parser.print_help()

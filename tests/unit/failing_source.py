@@ -1,0 +1,41 @@
+"""A source type for orchestration tests: yields a few records, then fails like a dropped link.
+
+Registered into ``enforcer.sources.SOURCE_TYPES`` by the tests that use it; the real
+connectors' failure paths are tested against real servers in their own suites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors.base import BuildContext
+from enforcer.errors import SourceError
+from enforcer.models import Account, Record, Role
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fail_after: int = 2
+
+
+class FailingSource:
+    type = "failing"
+
+    def __init__(self, name: str, settings: Settings) -> None:
+        self.name, self.settings = name, settings
+
+    def collect(self) -> Iterator[Record]:
+        for i in range(self.settings.fail_after):
+            yield Account(source=self.name, id=f"u{i}", username=f"u{i}", role=Role.STAFF, enabled=True,
+                          password_last_set=datetime(2020, 1, 1, tzinfo=UTC), must_change_password=False)
+        raise SourceError(f"{self.name}: connection dropped after {self.settings.fail_after} objects")
+
+    def check(self) -> str:
+        raise SourceError("unreachable")
+
+
+def build(name: str, settings: Settings, ctx: BuildContext) -> FailingSource:
+    return FailingSource(name, settings)
