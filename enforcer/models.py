@@ -144,6 +144,9 @@ class Device:
     passcode_required: bool | None = None
     last_check_in: datetime | None = None
     last_os_update: datetime | None = None
+    notes: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    """Why a field is unknown, by field name (e.g. ``encrypted``: the bind account cannot read
+    BitLocker recovery objects), so a finding can say so instead of a bare "unknown"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,23 +227,27 @@ class Subject:
     id: str
     name: str | None
     source: str
+    owner: str | None = None
+    """Who to talk to about a device (its assigned user); None for other kinds or when not reported."""
 
     @classmethod
     def of(cls, record: Record) -> Subject:
         kind = KIND_OF[type(record)]
+        owner = None
         if isinstance(record, Account):
             name = record.username or record.upn or record.display_name
-        elif isinstance(record, RosterEntry):
-            name = record.name
+        elif isinstance(record, Device):
+            name, owner = record.name, record.assigned_user
         else:
             name = record.name
-        return cls(kind=kind, id=record.id, name=name, source=record.source)
+        return cls(kind=kind, id=record.id, name=name, source=record.source, owner=owner)
 
 
 def fingerprint(rule_id: str, subject: Subject) -> str:
     """Stable across runs so history can say new / fixed / still failing."""
     raw = "\x1f".join((rule_id, subject.kind.value, subject.source, subject.id))
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:20]
+    # surrogatepass: a hostile id with an unpaired surrogate must still get a stable fingerprint.
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 @dataclass(frozen=True, slots=True)
