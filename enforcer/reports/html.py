@@ -23,8 +23,6 @@ from enforcer.reports.common import iso, sorted_findings, summary, to_jsonable, 
 from enforcer.reports.interface import ReportExtras
 
 
-
-
 def esc(value: Any) -> str:
     """Escape any value for text or a quoted attribute, making invisible controls visible."""
     return html.escape(visible("" if value is None else str(value)), quote=True)
