@@ -1,0 +1,1 @@
+"""Entra ID and Intune through Microsoft Graph (see docs/graph.md)."""
