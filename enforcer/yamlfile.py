@@ -77,7 +77,11 @@ def _walk(node: yaml.Node, loader: _NoAliasLoader, path: Path_, lines: dict[Path
 
 
 def load_text(text: str, source: str) -> Located:
-    loader = _NoAliasLoader(text)
+    try:
+        loader = _NoAliasLoader(text)
+    except yaml.reader.ReaderError as exc:  # raised while the loader reads its first characters
+        line = text[: exc.position].count("\n") + 1
+        raise InputError(f"invalid YAML: character {exc.character!r} is not allowed", source, line) from None
     try:
         node = loader.get_single_node()
         lines: dict[Path_, int] = {}
@@ -87,6 +91,11 @@ def load_text(text: str, source: str) -> Located:
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         raise InputError(f"invalid YAML: {problem}", source, line) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise InputError(f"invalid YAML: character {exc.character!r} is not allowed", source, line) from None
+    except RecursionError:
+        raise InputError("invalid YAML: nested too deeply", source) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", source) from None
     finally:

@@ -46,15 +46,21 @@ def load_pack(ref: str, base_dir: Path | None = None) -> Pack:
 def compile_pack(doc: Located) -> Pack:
     if not isinstance(doc.data, dict):
         raise PolicyError([InputError("a policy pack is a mapping with 'pack' and 'rules'", doc.path, 1)])
+    problems: list[InputError] = []
+    spec: PackFile | None = None
     try:
         spec = validate(PackFile, doc)
     except MultiInputError as exc:
-        raise PolicyError(exc.problems) from None
-    problems: list[InputError] = []
+        problems.extend(exc.problems)  # keep going: report the rules' problems too
+    raw_rules = doc.data.get("rules")
     compiler = Compiler(doc, problems)
     rules: list[Rule] = []
     seen: dict[str, int] = {}
-    for i, raw in enumerate(spec.rules):
+    for i, raw in enumerate(raw_rules if isinstance(raw_rules, list) else []):
+        if not isinstance(raw, dict):
+            if spec is not None:
+                problems.append(doc.error(("rules", i), "a rule is a mapping"))
+            continue
         rule = _compile_rule(doc, compiler, problems, raw, i)
         if rule is None:
             continue
@@ -64,8 +70,8 @@ def compile_pack(doc: Located) -> Pack:
             continue
         seen[rule.id] = rule.line or 0
         rules.append(rule)
-    password, raw_password = _password(doc, spec.password, problems)
-    if problems:
+    password, raw_password = _password(doc, spec.password if spec else None, problems)
+    if problems or spec is None:
         raise PolicyError(problems)
     return Pack(
         info=PackInfo(spec.pack.name, spec.pack.version, doc.path),
