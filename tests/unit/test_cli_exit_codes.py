@@ -38,9 +38,19 @@ def test_demo_audit_fails_with_exit_1_and_valid_json(capsys: pytest.CaptureFixtu
     assert {"pass", "fail", "error"} <= statuses
 
 
-def test_clean_subset_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    # The demo's single domain policy requires complexity: a rule with nothing failing.
-    assert main(["audit", "--rule", "domain-password-complexity", *AS_OF]) == 0
+def test_nothing_failing_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pack = write(tmp_path, "p.yaml", """
+pack: {name: p, version: "1", title: P}
+rules:
+  - id: domain-known
+    title: The domain policy says how long passwords must be
+    applies_to: {kind: domain}
+    expect: {key: min_password_length, op: ge, value: 1}
+    severity: low
+    clause: test
+    remediation: {advice: none}
+""")
+    assert main(["audit", "--policy", str(pack), *AS_OF]) == 0
 
 
 def test_run_writes_every_format_owner_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
