@@ -87,6 +87,20 @@ class RemediationModel(_Strict):
     max_share: float = Field(default=0.05, ge=0, le=1)
 
 
+class SchoolEntry(_Strict):
+    """One school of a trust or a contractor's estate; unset fields inherit the top level."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    name: str
+    timezone: str | None = None
+    policy: str | None = None
+    exceptions: str | None = None
+    identity: IdentityModel | None = None
+    sources: list[SourceModel] = Field(min_length=1)
+    recipients: list[str] = Field(default_factory=list)
+    """Who gets this school's digest (in addition to nobody: top-level recipients get the combined one)."""
+
+
 class ConfigModel(_Strict):
     version: Literal[1] = 1
     school: SchoolModel = SchoolModel()
@@ -94,6 +108,10 @@ class ConfigModel(_Strict):
     exceptions: str | None = None
     identity: IdentityModel = IdentityModel()
     sources: list[SourceModel] = Field(default_factory=lambda: [SourceModel(name="demo", type="demo")])
+    schools: list[SchoolEntry] | None = None
+    """A trust or estate: several schools in one run (instead of ``school`` + ``sources``)."""
+    concurrency: int = Field(default=2, ge=1, le=32)
+    """How many schools are read at once."""
     reports: ReportsModel = ReportsModel()
     store: StoreModel = StoreModel()
     email: EmailModel = EmailModel()
@@ -109,22 +127,55 @@ class SourceConfig:
     """The connector's validated Settings instance."""
 
 
+def _classifier(ident: IdentityModel) -> Classifier:
+    matchers = [RoleMatcher(**r.model_dump()) for r in ident.roles]
+    yg = YearGroupRule(**ident.year_group.model_dump()) if ident.year_group else None
+    return Classifier(matchers, yg)
+
+
+@dataclass(frozen=True)
+class SchoolConfig:
+    """Everything one school's run needs, with the top level's defaults filled in."""
+
+    id: str
+    name: str
+    timezone: str
+    policy: str
+    exceptions: str | None
+    identity: IdentityModel
+    sources: tuple[SourceConfig, ...]
+    recipients: tuple[str, ...] = ()
+
+    def classifier(self) -> Classifier:
+        return _classifier(self.identity)
+
+
 @dataclass(frozen=True)
 class Config:
     model: ConfigModel
-    sources: tuple[SourceConfig, ...]
+    schools: tuple[SchoolConfig, ...]
     path: str | None
     base_dir: Path
+
+    @property
+    def multi_school(self) -> bool:
+        return self.model.schools is not None
+
+    @property
+    def sources(self) -> tuple[SourceConfig, ...]:
+        """Every source of every school (names are unique across the configuration)."""
+        return tuple(s for school in self.schools for s in school.sources)
 
     @property
     def school(self) -> SchoolModel:
         return self.model.school
 
+    def school_of(self, source_name: str) -> SchoolConfig:
+        return next(sc for sc in self.schools if any(s.name == source_name for s in sc.sources))
+
     def classifier(self) -> Classifier:
-        ident = self.model.identity
-        matchers = [RoleMatcher(**r.model_dump()) for r in ident.roles]
-        yg = YearGroupRule(**ident.year_group.model_dump()) if ident.year_group else None
-        return Classifier(matchers, yg)
+        """The single school's classifier (a multi-school run asks each SchoolConfig instead)."""
+        return self.schools[0].classifier()
 
     def resolve(self, p: str) -> Path:
         """Relative paths in a config are relative to the config file, not the cwd."""
@@ -144,25 +195,60 @@ def _build(doc: Located, path: str | None, base_dir: Path) -> Config:
         raise InputError("a configuration is a mapping of keys to values", doc.path, 1)
     model = validate(ConfigModel, doc)
     problems: list[InputError] = []
-    built: list[SourceConfig] = []
     seen: set[str] = set()
-    for i, src in enumerate(model.sources):
+    schools: list[SchoolConfig] = []
+    if model.schools is not None:
+        for key in ("sources", "school"):
+            if key in doc.data:
+                problems.append(doc.error((key,), f"'{key}' cannot be used with 'schools': "
+                                          "give each school its own"))
+        ids: set[str] = set()
+        for j, entry in enumerate(model.schools):
+            if entry.id in ids:
+                problems.append(doc.error(("schools", j, "id"), f"duplicate school id {entry.id!r}"))
+            ids.add(entry.id)
+            raw = doc.data["schools"][j]["sources"]
+            built = _sources(doc, entry.sources, raw, ("schools", j, "sources"), seen, problems)
+            schools.append(SchoolConfig(
+                id=entry.id, name=entry.name, timezone=entry.timezone or model.school.timezone,
+                policy=entry.policy or model.policy, exceptions=entry.exceptions or model.exceptions,
+                identity=entry.identity or model.identity, sources=built,
+                recipients=tuple(entry.recipients)))
+    else:
+        raw = doc.data.get("sources") or []
+        built = _sources(doc, model.sources, raw, ("sources",), seen, problems)
+        schools.append(SchoolConfig(
+            id=_slug(model.school.name), name=model.school.name, timezone=model.school.timezone,
+            policy=model.policy, exceptions=model.exceptions, identity=model.identity, sources=built))
+    if problems:
+        raise MultiInputError(problems)
+    return Config(model, tuple(schools), path, base_dir)
+
+
+def _slug(name: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in name.casefold()).strip("-")
+    return "-".join(p for p in slug.split("-") if p)[:40] or "school"
+
+
+def _sources(doc: Located, models: list[SourceModel], raw: list[Any], prefix: tuple[str | int, ...],
+             seen: set[str], problems: list[InputError]) -> tuple[SourceConfig, ...]:
+    built: list[SourceConfig] = []
+    for i, src in enumerate(models):
+        loc = (*prefix, i)
         if src.name in seen:
-            problems.append(doc.error(("sources", i, "name"), f"duplicate source name {src.name!r}"))
+            problems.append(doc.error((*loc, "name"), f"duplicate source name {src.name!r}"))
         seen.add(src.name)
         try:
             settings_cls = source_types.settings_model(src.type)
         except ConfigError as exc:
-            problems.append(doc.error(("sources", i, "type"), exc.message))
+            problems.append(doc.error((*loc, "type"), exc.message))
             continue
-        raw = {k: v for k, v in (doc.data.get("sources") or [{}])[i].items() if k not in ("name", "type")} \
-            if "sources" in doc.data else {}
+        fields = raw[i] if i < len(raw) and isinstance(raw[i], dict) else {}
         try:
-            settings = validate(settings_cls, doc, raw, prefix=("sources", i))
+            settings = validate(settings_cls, doc, {k: v for k, v in fields.items() if k not in ("name", "type")},
+                                prefix=loc)
         except MultiInputError as exc:
             problems.extend(exc.problems)
             continue
         built.append(SourceConfig(src.name, src.type, settings))
-    if problems:
-        raise MultiInputError(problems)
-    return Config(model, tuple(built), path, base_dir)
+    return tuple(built)
