@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from connectors.base import BuildContext  # interface module only: no connector code
 from enforcer import sources as source_types
 from enforcer.config import Config, SourceConfig
 from enforcer.engine import Engine
-from enforcer.errors import SourceError, UsageError
+from enforcer.errors import InputError, SourceError, UsageError
 from enforcer.models import (
     Account,
     Device,
@@ -51,6 +52,9 @@ class RunOptions:
     """When set (``enforcer run``), write every configured report format there."""
     progress: Progress | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    history: Any = None
+    """An ``enforcer.store.service.RunHistory`` for ``enforcer run`` (lock, exceptions, store,
+    diff, remediation, digest); None for ``enforcer audit``, which never writes to the store."""
 
 
 def parse_as_of(text: str) -> datetime:
@@ -88,6 +92,7 @@ class RunOutcome:
 def run(config: Config, options: RunOptions) -> RunOutcome:
     started = datetime.now(UTC)
     as_of = options.as_of or started
+    run_id = _run_id(started)
     pack = load_pack(options.policy or config.model.policy, config.base_dir)
     if options.rule_ids:
         unknown = [r for r in options.rule_ids if pack.rule(r) is None]
@@ -97,6 +102,8 @@ def run(config: Config, options: RunOptions) -> RunOutcome:
     ctx = BuildContext(secrets=read_secret, classifier=config.classifier(), base_dir=config.base_dir,
                        tracking_apps=pack.tracking_apps, as_of=as_of)
     built = [(sc, source_types.builder(sc.type)(sc.name, sc.settings, ctx)) for sc in chosen]
+    if options.history is not None:  # history hook 1/3: run lock + "started" row
+        options.history.begin(config, run_id, started)
 
     statuses: list[SourceStatus] = []
     findings: list[Finding] = []
@@ -116,14 +123,20 @@ def run(config: Config, options: RunOptions) -> RunOutcome:
     findings.extend(engine.finish())
     findings.sort(key=lambda f: (f.rule, f.subject.kind.value, f.subject.source, f.subject.id))
     result = RunResult(
-        run_id=_run_id(started), started=started, finished=datetime.now(UTC), as_of=as_of,
+        run_id=run_id, started=started, finished=datetime.now(UTC), as_of=as_of,
         school=config.school.name, pack=pack.info, sources=tuple(statuses), findings=tuple(findings),
     )
+    extras = None
+    if options.history is not None:  # history hook 2/3: exceptions, store, diff, remediation
+        result, extras = options.history.record(result, pack)
     written: list[Path] = []
     if options.reports_dir is not None:
         from enforcer.reports.writer import write_reports
 
-        written = write_reports(result, options.reports_dir, list(config.model.reports.formats))
+        written = write_reports(result, options.reports_dir, list(config.model.reports.formats),
+                                extras=extras)
+    if options.history is not None:  # history hook 3/3: the email digest
+        options.history.after_reports(result, tuple(written))
     return RunOutcome(result, tuple(written))
 
 
@@ -139,7 +152,9 @@ def _drain(sc: SourceConfig, source: object, sink: Callable[[object], None],
             n += 1
             if progress is not None and n % 500 == 0:
                 progress(sc.name, n)
-    except SourceError as exc:
+    except (SourceError, InputError) as exc:
+        # Bad data in a source file (a malformed MIS export or snapshot) fails that source,
+        # with its file and line, rather than the whole run: other sources still count.
         log.warning("source %s failed: %s", sc.name, exc)
         return SourceStatus(sc.name, sc.type, False, str(exc), counts)
     if progress is not None:

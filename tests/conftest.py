@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
 import pytest
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # Reports and stores made by tests must never land in the user's home.
-    os.environ.setdefault("ENFORCER_HOME", str(config.rootpath / ".pytest_cache" / "enforcer-home"))
+@pytest.fixture(autouse=True)
+def _private_enforcer_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own data directory: no test reads another's history, and none
+    touches the user's real store (or its run lock) in ~/.local/share/enforcer."""
+    home = tmp_path_factory.mktemp("enforcer-home")
+    monkeypatch.setenv("ENFORCER_HOME", str(home))
+    return home

@@ -29,6 +29,12 @@ COMMAND_MODULES = [
     "enforcer.cli.configcmd",  # init, config check
     "enforcer.cli.snapshot",  # snapshot export
     "enforcer.cli.password",  # password check|generate|audit|hashes|serve
+    "enforcer.cli.history",  # history
+    "enforcer.cli.exceptions_cmd",  # exceptions add|list|remove
+    "enforcer.cli.review",  # review [show|except|note|mark]
+    "enforcer.cli.remediate",  # remediate, undo
+    "enforcer.cli.schedule",  # schedule [--print-systemd|--print-cron]
+    "enforcer.cli.demo",  # demo generate
 ]
 
 

@@ -1,0 +1,135 @@
+"""``enforcer review``: the IT contractor's work queue of open non-compliant accounts and devices.
+
+``review`` lists, ``review show ID`` explains one item; from there ``review except``
+grants an exception, ``review note`` adds a note, ``review mark`` asks for the
+rule's remediation action to be applied to this one subject at the next
+``enforcer remediate --apply`` or nightly run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from datetime import UTC, date, datetime
+
+from enforcer.config import load_config
+from enforcer.errors import UsageError
+from enforcer.exceptions import PolicyException
+from enforcer.store import open_store, records
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("review", help="the IT contractor's queue of open non-compliant items")
+    p.add_argument("--config", metavar="FILE", help="configuration file (names the store)")
+    p.add_argument("--school", help="only this school")
+    p.add_argument("--rule", help="only this rule id")
+    p.add_argument("--kind", choices=["account", "device", "domain", "pupil"], help="only this kind")
+    p.add_argument("--min-age-days", type=int, default=0, metavar="N", help="open for at least N days")
+    p.add_argument("--errors", action="store_true", help="include items that could not be evaluated")
+    p.set_defaults(func=cmd_list)
+    verbs = p.add_subparsers(dest="verb", metavar="VERB")
+    show = verbs.add_parser("show", help="one item in full")
+    show.add_argument("id", help="the number in the list, or a fingerprint")
+    show.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS)
+    show.set_defaults(func=cmd_show)
+    exc = verbs.add_parser("except", help="grant an exception for this item")
+    exc.add_argument("id")
+    exc.add_argument("--reason", required=True)
+    exc.add_argument("--approver", required=True)
+    exc.add_argument("--expires", required=True, metavar="YYYY-MM-DD")
+    exc.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS)
+    exc.set_defaults(func=cmd_except)
+    note = verbs.add_parser("note", help="add a note to this item")
+    note.add_argument("id")
+    note.add_argument("text")
+    note.add_argument("--author", default=None, help="default: your login name")
+    note.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS)
+    note.set_defaults(func=cmd_note)
+    mark = verbs.add_parser("mark", help="mark this item for remediation (or --clear)")
+    mark.add_argument("id")
+    mark.add_argument("--by", default=None, help="default: your login name")
+    mark.add_argument("--clear", action="store_true")
+    mark.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS)
+    mark.set_defaults(func=cmd_mark)
+
+
+def _me(name: str | None) -> str:
+    return name or getpass.getuser()
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    now = datetime.now(UTC)
+    statuses = ("fail", "error") if args.errors else ("fail",)
+    with open_store(config) as store:
+        items = records.queue(store.db, now, args.school, args.rule, args.kind, args.min_age_days, statuses)
+    if not items:
+        print("Nothing open in the review queue.")
+        return 0
+    print(f"{'ID':>5}  {'age':>4}  {'kind':7} {'subject':22} {'owner':18} problem / suggested fix")
+    for i in items:
+        flag = " [marked]" if i.marked_at else ""
+        print(f"{i.id:>5}  {i.age_days(now):>3}d  {i.kind:7} {(i.subject_name or i.subject_id)[:22]:22} "
+              f"{(i.owner or '-')[:18]:18} {i.rule}{flag}: {i.message}")
+        if i.advice:
+            print(f"{'':>42}fix: {i.advice}")
+    print(f"{len(items)} open item(s). `enforcer review show ID` for evidence and notes.")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    now = datetime.now(UTC)
+    with open_store(config) as store:
+        i = records.find_item(store.db, args.id)
+        notes = records.notes(store.db, i.fingerprint)
+    print(f"#{i.id} {i.title or i.rule} [{i.severity or i.status}]")
+    print(f"  {i.kind} {i.subject_name or i.subject_id} (id {i.subject_id}, source {i.source}), school {i.school}")
+    print(f"  owner: {i.owner or 'unknown'}")
+    print(f"  status: {i.status}; open for {i.age_days(now)} days (since {i.opened:%Y-%m-%d}); "
+          f"first seen {i.first_seen:%Y-%m-%d}; last seen {i.last_seen:%Y-%m-%d}")
+    print(f"  problem: {i.message}")
+    for k, v in sorted((i.evidence or {}).items()):
+        print(f"  evidence {k}: {v}")
+    print(f"  suggested fix: {i.advice or '-'}")
+    if i.marked_at:
+        print(f"  marked for remediation by {i.marked_by} on {i.marked_at:%Y-%m-%d}")
+    for n in notes:
+        print(f"  note ({n['author']}, {n['created'][:10]}): {n['text']}")
+    print(f"  fingerprint: {i.fingerprint}")
+    return 0
+
+
+def cmd_except(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    now = datetime.now(UTC)
+    try:
+        expires = date.fromisoformat(args.expires)
+    except ValueError:
+        raise UsageError(f"--expires: {args.expires!r} is not a date (YYYY-MM-DD)") from None
+    with open_store(config) as store:
+        i = records.find_item(store.db, args.id)
+        saved = records.add_exception(store.db, PolicyException(
+            rule=i.rule, reason=args.reason, approver=args.approver, expires=expires,
+            fingerprint=i.fingerprint), now)
+    print(f"Added exception {saved.id} for #{i.id} ({i.rule}, {i.subject_name or i.subject_id}) "
+          f"until {expires}; it shows as 'excepted' from the next run")
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    with open_store(config) as store:
+        i = records.find_item(store.db, args.id)
+        records.add_note(store.db, i.fingerprint, _me(args.author), args.text, datetime.now(UTC))
+    print(f"Note added to #{i.id}")
+    return 0
+
+
+def cmd_mark(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    with open_store(config) as store:
+        i = records.find_item(store.db, args.id)
+        records.mark_for_remediation(store.db, i.fingerprint, _me(args.by), datetime.now(UTC), not args.clear)
+    print(f"#{i.id} " + ("no longer marked" if args.clear else "marked for remediation"))
+    return 0

@@ -1,0 +1,186 @@
+"""A database reached through a URL, with every driver error translated.
+
+SQLite is implemented; the SQL elsewhere in the store is written to run on
+PostgreSQL as well (``?`` placeholders are the only driver-specific spelling and
+are rewritten here). What PostgreSQL would still need is listed in
+docs/operations.md: a driver (psycopg 3), a ``_connect_postgresql`` beside
+``_connect_sqlite``, and the test suite run against a real server.
+
+Why translate errors here: "database is locked" and "file is not a database" are
+what an E-Safety Officer sees at 7am; they must arrive as one clear line
+(:class:`StoreError`, exit 2), never a traceback, and must change nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from enforcer.errors import StoreError
+from enforcer.store.paths import ensure_private_dir, ensure_private_file
+from enforcer.store.schema import LATEST, MIGRATIONS, SERIAL
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+Row = dict[str, Any]
+
+
+class Database:
+    dialect = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection, where: str) -> None:
+        self._conn = conn
+        self.where = where
+        self._depth = 0
+
+    # -- queries -------------------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._translate():
+            cur = self._conn.execute(sql, tuple(params))
+            cols = [d[0] for d in cur.description or ()]
+            return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; returns the number of rows changed."""
+        with self._translate():
+            return self._conn.execute(sql, tuple(params)).rowcount
+
+    def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """An INSERT ... RETURNING id (SQLite >= 3.35 and PostgreSQL both support it)."""
+        with self._translate():
+            row = self._conn.execute(sql + " RETURNING id", tuple(params)).fetchone()
+        return int(row[0])
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._translate():
+            self._conn.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """All or nothing. Nested use joins the outer transaction."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        with self._translate():
+            self._conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            self._conn.rollback()
+            raise
+        self._depth = 0
+        with self._translate():
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise StoreError(f"store {self.where} is locked by another process; "
+                                 "try again when it has finished") from None
+            if "readonly" in text or "read-only" in text:
+                raise StoreError(f"store {self.where} is read-only") from None
+            if "disk" in text or "full" in text:
+                raise StoreError(f"store {self.where}: {text}") from None
+            raise StoreError(f"store {self.where}: {text}") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"store {self.where} is corrupt or not an enforcer store ({exc})") from None
+
+    # -- schema --------------------------------------------------------------------------
+    def version(self) -> int:
+        with self._translate():
+            has = self._conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+            ).fetchone()
+            if not has:
+                other = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                if other:
+                    raise StoreError(f"store {self.where} is a database but not an enforcer store")
+                return 0
+            row = self._conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> int:
+        """Bring the schema up to date; each step is its own transaction."""
+        current = self.version()
+        if current > LATEST:
+            raise StoreError(f"store {self.where} has schema version {current}, newer than this "
+                             f"enforcer understands ({LATEST}); upgrade enforcer")
+        for number in range(current + 1, LATEST + 1):
+            with self.transaction():
+                if number == 1:
+                    self.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                for stmt in MIGRATIONS[number - 1]:
+                    self.execute(stmt.replace("{serial}", SERIAL[self.dialect]))
+                self.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+        return LATEST
+
+
+def sqlite_path(url: str, base_dir: Path) -> Path:
+    """``sqlite:///rel.db`` is relative to the config's folder, ``sqlite:////abs.db`` absolute."""
+    rest = url[len("sqlite:///"):]
+    if not rest:
+        raise StoreError(f"store URL {url!r} names no file")
+    path = Path(rest).expanduser()
+    return path if path.is_absolute() else base_dir / path
+
+
+def connect(url: str, base_dir: Path, busy_timeout: float = 5.0) -> Database:
+    if url.startswith("sqlite:///"):
+        return _connect_sqlite(sqlite_path(url, base_dir), busy_timeout)
+    if url.startswith(("postgresql://", "postgres://")):
+        raise StoreError("PostgreSQL stores are not available in this build: no PostgreSQL driver "
+                         "is installed (see docs/operations.md, 'Store')")
+    raise StoreError(f"unsupported store URL {url.split(':', 1)[0]!r}: use sqlite:///PATH")
+
+
+def _connect_sqlite(path: Path, busy_timeout: float) -> Database:
+    where = str(path)
+    if path.exists():
+        _check_header(path)
+    else:
+        ensure_private_dir(path.parent)
+        ensure_private_file(path)
+    try:
+        conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None,
+                               check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open store {where}: {exc}") from None
+    db = Database(conn, where)
+    with db._translate():
+        conn.execute("PRAGMA foreign_keys = ON")
+    if db.version() < LATEST:
+        with db._translate():
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+    return db
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite touches it (it would not, but be sure)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"cannot read store {path}: {exc.strerror}") from None
+    if head and head != SQLITE_MAGIC:
+        raise StoreError(f"store {path} is corrupt or not an SQLite database; "
+                         "move it aside (enforcer will start a new one) or restore a backup")

@@ -1,0 +1,215 @@
+"""Exceptions, notes, review-queue rows and the remediation audit log in the store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
+from enforcer.errors import UsageError
+from enforcer.exceptions import PolicyException
+from enforcer.models import Subject, SubjectKind
+from enforcer.store.codec import dumps, loads, parse_ts, ts
+from enforcer.store.db import Database
+
+# -- exceptions ----------------------------------------------------------------------------
+
+
+def add_exception(db: Database, e: PolicyException, now: datetime) -> PolicyException:
+    with db.transaction():
+        new_id = db.insert(
+            "INSERT INTO exceptions (rule, fingerprint, subject, selector, reason, approver, expires, "
+            "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (e.rule, e.fingerprint, e.subject, dumps(dict(e.selector)) if e.selector else None,
+             e.reason, e.approver, e.expires.isoformat(), ts(now)))
+    return _exc({"id": new_id, "rule": e.rule, "fingerprint": e.fingerprint, "subject": e.subject,
+                 "selector": dumps(dict(e.selector)) if e.selector else None, "reason": e.reason,
+                 "approver": e.approver, "expires": e.expires.isoformat()})
+
+
+def list_exceptions(db: Database, include_expired: bool = True, on: date | None = None) -> list[PolicyException]:
+    rows = db.query("SELECT * FROM exceptions WHERE removed IS NULL ORDER BY id")
+    out = [_exc(r) for r in rows]
+    if not include_expired and on is not None:
+        out = [e for e in out if e.active(on)]
+    return out
+
+
+def remove_exception(db: Database, exc_id: int, now: datetime) -> None:
+    with db.transaction():
+        if not db.execute("UPDATE exceptions SET removed = ? WHERE id = ? AND removed IS NULL",
+                          (ts(now), exc_id)):
+            raise UsageError(f"no exception {exc_id} in the store")
+
+
+def _exc(r: Mapping[str, Any]) -> PolicyException:
+    return PolicyException(rule=r["rule"], reason=r["reason"], approver=r["approver"],
+                           expires=date.fromisoformat(r["expires"]), fingerprint=r["fingerprint"],
+                           subject=r["subject"], selector=loads(r["selector"]), id=f"store:{r['id']}")
+
+
+# -- review queue --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    id: int
+    fingerprint: str
+    school: str
+    rule: str
+    kind: str
+    subject_id: str
+    subject_name: str | None
+    source: str
+    owner: str | None
+    opened: datetime
+    first_seen: datetime
+    last_seen: datetime
+    status: str
+    marked_at: datetime | None
+    marked_by: str | None
+    severity: str = ""
+    title: str = ""
+    message: str = ""
+    advice: str = ""
+    evidence: Mapping[str, Any] | None = None
+
+    def age_days(self, now: datetime) -> int:
+        return max(0, (now - self.opened).days)
+
+
+def queue(db: Database, now: datetime, school: str | None = None, rule: str | None = None,
+          kind: str | None = None, min_age_days: int = 0, statuses: tuple[str, ...] = ("fail", "error"),
+          ) -> list[QueueItem]:
+    cond = ["f.resolved IS NULL", f"f.last_status IN ({', '.join('?' * len(statuses))})"]
+    params: list[Any] = list(statuses)
+    for col, val in (("school", school), ("rule", rule), ("kind", kind)):
+        if val:
+            cond.append(f"f.{col} = ?")
+            params.append(val)
+    if min_age_days:
+        cond.append("f.opened <= ?")
+        params.append(ts(now - timedelta(days=min_age_days)))
+    rows = db.query(f"{_ITEM_SELECT} WHERE {' AND '.join(cond)} ORDER BY f.opened, f.rule, f.subject_id",
+                    params)
+    return [_item(r) for r in rows]
+
+
+def find_item(db: Database, ref: str) -> QueueItem:
+    """By the short number the queue prints, or by fingerprint (or a unique prefix of it)."""
+    if ref.isdigit():
+        row = db.one(f"{_ITEM_SELECT} WHERE f.id = ?", (int(ref),))
+    else:
+        rows = db.query(f"{_ITEM_SELECT} WHERE f.fingerprint LIKE ?", (ref.lower() + "%",))
+        if len(rows) > 1:
+            raise UsageError(f"{ref!r} matches {len(rows)} findings; give more characters")
+        row = rows[0] if rows else None
+    if row is None:
+        raise UsageError(f"no finding {ref!r} in the store")
+    return _item(row)
+
+
+_ITEM_SELECT = ("SELECT f.*, r.severity, r.title, r.message, r.remediation, r.evidence FROM findings f "
+                "LEFT JOIN run_findings r ON r.run_id = f.last_run AND r.fingerprint = f.fingerprint")
+
+
+def _item(r: Mapping[str, Any]) -> QueueItem:
+    rem = loads(r.get("remediation")) or {}
+    return QueueItem(r["id"], r["fingerprint"], r["school"], r["rule"], r["kind"], r["subject_id"],
+                     r["subject_name"], r["source"], r["owner"], parse_ts(r["opened"]),
+                     parse_ts(r["first_seen"]), parse_ts(r["last_seen"]), r["last_status"],
+                     parse_ts(r["marked_at"]) if r["marked_at"] else None, r["marked_by"],
+                     r.get("severity") or "", r.get("title") or "", r.get("message") or "",
+                     rem.get("advice", ""), loads(r.get("evidence")))
+
+
+def latest_finding_row(db: Database, fingerprint: str) -> dict[str, Any] | None:
+    return db.one("SELECT f.* FROM run_findings f JOIN runs r ON r.id = f.run_id WHERE f.fingerprint = ? "
+                  "ORDER BY r.started DESC LIMIT 1", (fingerprint,))
+
+
+def add_note(db: Database, fingerprint: str, author: str, text: str, now: datetime) -> int:
+    with db.transaction():
+        return db.insert("INSERT INTO notes (fingerprint, author, text, created) VALUES (?, ?, ?, ?)",
+                         (fingerprint, author, text, ts(now)))
+
+
+def notes(db: Database, fingerprint: str) -> list[dict[str, Any]]:
+    return db.query("SELECT * FROM notes WHERE fingerprint = ? ORDER BY id", (fingerprint,))
+
+
+def mark_for_remediation(db: Database, fingerprint: str, by: str, now: datetime, on: bool = True) -> None:
+    with db.transaction():
+        db.execute("UPDATE findings SET marked_at = ?, marked_by = ? WHERE fingerprint = ?",
+                   (ts(now) if on else None, by if on else None, fingerprint))
+
+
+def marked(db: Database) -> set[str]:
+    return {r["fingerprint"] for r in db.query(
+        "SELECT fingerprint FROM findings WHERE marked_at IS NOT NULL AND resolved IS NULL")}
+
+
+# -- remediation audit log -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    run_id: str | None
+    plan: ActionPlan
+    mode: str
+    intent_at: datetime
+    outcome: str
+    """An Outcome value, or ``pending`` when the process died between intent and outcome."""
+    outcome_at: datetime | None
+    message: str | None
+    previous: Mapping[str, Any] | None
+    new: Mapping[str, Any] | None
+    undo_of: int | None
+
+    def as_result(self) -> ActionResult:
+        return ActionResult(self.plan, Outcome(self.outcome), self.outcome_at or self.intent_at,
+                            self.message or "", self.previous, self.new)
+
+
+def log_intent(db: Database, plan: ActionPlan, run_id: str | None, mode: str, now: datetime,
+               undo_of: int | None = None) -> int:
+    """Committed before ``apply`` runs, so a crash mid-change still leaves a trace."""
+    s = plan.subject
+    with db.transaction():
+        return db.insert(
+            "INSERT INTO actions (run_id, fingerprint, rule, action, kind, subject_id, subject_name, source, "
+            "params, mode, intent_at, outcome, undo_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+            (run_id, plan.finding, plan.rule, plan.action, s.kind.value, s.id, s.name, s.source,
+             dumps(dict(plan.params)), mode, ts(now), undo_of))
+
+
+def log_outcome(db: Database, action_id: int, result: ActionResult) -> None:
+    with db.transaction():
+        db.execute("UPDATE actions SET outcome = ?, outcome_at = ?, message = ?, previous = ?, new = ? "
+                   "WHERE id = ?",
+                   (result.outcome.value, ts(result.at), result.message,
+                    dumps(dict(result.previous)) if result.previous is not None else None,
+                    dumps(dict(result.new)) if result.new is not None else None, action_id))
+
+
+def audit_entries(db: Database, run_id: str | None = None, action_id: int | None = None) -> list[AuditEntry]:
+    if action_id is not None:
+        rows = db.query("SELECT * FROM actions WHERE id = ?", (action_id,))
+    elif run_id is not None:
+        rows = db.query("SELECT * FROM actions WHERE run_id = ? ORDER BY id", (run_id,))
+    else:
+        rows = db.query("SELECT * FROM actions ORDER BY id DESC LIMIT 200")
+    return [_audit(r) for r in rows]
+
+
+def _audit(r: Mapping[str, Any]) -> AuditEntry:
+    plan = ActionPlan(action=r["action"],
+                      subject=Subject(SubjectKind(r["kind"]), r["subject_id"], r["subject_name"], r["source"]),
+                      rule=r["rule"] or "", finding=r["fingerprint"] or "", params=loads(r["params"]) or {},
+                      dry_run=r["mode"] != "enforce")
+    return AuditEntry(r["id"], r["run_id"], plan, r["mode"], parse_ts(r["intent_at"]), r["outcome"],
+                      parse_ts(r["outcome_at"]) if r["outcome_at"] else None, r["message"],
+                      loads(r["previous"]), loads(r["new"]), r["undo_of"])

@@ -1,0 +1,100 @@
+"""Exceptions: matching, expiry (excepted until the end date, then fail again), files with lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from enforcer.errors import InputError, UsageError
+from enforcer.exceptions import PolicyException, apply_exceptions, beside_pack, load_exceptions_file
+from enforcer.models import Status, SubjectKind
+from enforcer.store import records, runs
+
+from .factory import T0, finding, result
+
+
+def _exc(**kw) -> PolicyException:
+    base = {"rule": "enc", "reason": "Kiosk, no personal data", "approver": "Head teacher",
+            "expires": dt.date(2026, 12, 31)}
+    return PolicyException(**{**base, **kw})
+
+
+def test_excepted_until_expiry_then_fail_again() -> None:
+    f = finding("enc", "kiosk-1")
+    e = _exc(subject="KIOSK-1", expires=dt.date(2026, 12, 31))
+    on_last_day = apply_exceptions([f], [e], dt.datetime(2026, 12, 31, 23, 0, tzinfo=dt.UTC))
+    assert on_last_day[0].status == Status.EXCEPTED
+    assert on_last_day[0].exception["approver"] == "Head teacher"
+    day_after = apply_exceptions([f], [e], dt.date(2027, 1, 1))
+    assert day_after[0].status == Status.FAIL and day_after[0].exception is None
+
+
+def test_selector_rule_and_error_are_respected() -> None:
+    kiosk, laptop = finding("enc", "k1", name="KIOSK-01"), finding("enc", "l1", name="DPS-LT-001")
+    other_rule = finding("fw", "k2", name="KIOSK-02")
+    unknown = finding("enc", "k3", Status.ERROR, name="KIOSK-03")
+    e = _exc(selector={"kind": "device", "name": "kiosk-*"})
+    out = apply_exceptions([kiosk, laptop, other_rule, unknown], [e], dt.date(2026, 12, 1))
+    assert [f.status for f in out] == [Status.EXCEPTED, Status.FAIL, Status.FAIL, Status.ERROR]
+
+
+def test_fingerprint_exception_and_bad_shapes() -> None:
+    f = finding("mfa", "alice", kind=SubjectKind.ACCOUNT)
+    assert apply_exceptions([f], [_exc(rule="mfa", fingerprint=f.fingerprint)], T0)[0].status == Status.EXCEPTED
+    with pytest.raises(UsageError):
+        _exc(subject="a", fingerprint="b")
+    with pytest.raises(UsageError):
+        _exc(selector={"colour": "red"})
+    with pytest.raises(UsageError):
+        _exc(subject="a", reason=" ")
+
+
+def test_exception_shows_in_history_until_expiry(store) -> None:
+    """Through the store: excepted in runs before the end date, fail in the run after it."""
+    f = finding("enc", "kiosk-1")
+    saved = records.add_exception(store.db, _exc(subject="kiosk-1", expires=dt.date(2026, 11, 21)), T0)
+    assert saved.id.startswith("store:")
+    statuses = []
+    for day in range(3):
+        live = records.list_exceptions(store.db)
+        res = result(f"r{day}", apply_exceptions([f], live, T0 + dt.timedelta(days=day)), day=day)
+        runs.record_run(store.db, res)
+        statuses.append(runs.run_findings(store.db, f"r{day}")[0].status)
+    assert statuses == [Status.EXCEPTED, Status.EXCEPTED, Status.FAIL]
+    assert runs.get_run(store.db, "r2").changes["new"] == 0  # excepted -> fail is still failing, not new
+    records.remove_exception(store.db, int(saved.id.split(":")[1]), T0)
+    assert records.list_exceptions(store.db) == []
+    with pytest.raises(UsageError):
+        records.remove_exception(store.db, 999, T0)
+
+
+def test_file_beside_the_pack(tmp_path: Path) -> None:
+    pack = tmp_path / "primary-school.yaml"
+    path = beside_pack(pack)
+    assert path.name == "primary-school.exceptions.yaml"
+    path.write_text("exceptions:\n"
+                    "  - rule: enc\n    subject: KIOSK-01\n    reason: Library kiosk\n"
+                    "    approver: J Smith (Head)\n    expires: 2027-03-31\n")
+    [e] = load_exceptions_file(path, ["enc"])
+    assert e.expires == dt.date(2027, 3, 31) and e.id == f"{path}:2"
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("exceptions:\n  - rule: enc\n    subject: A\n    reason: r\n    approver: a\n    expires: soon\n", 6,
+     "expires"),
+    ("exceptions:\n  - rule: enc\n    reason: r\n    approver: a\n    expires: 2027-01-01\n", 2,
+     "exactly one of"),
+    ("exceptions:\n  - rule: nope\n    subject: A\n    reason: r\n    approver: a\n    expires: 2027-01-01\n",
+     2, "no rule 'nope'"),
+    ("exceptions:\n  - rule: enc\n    subject: A\n    reason: r\n    approver: a\n    expires: 2027-01-01\n"
+     "    colour: red\n", 7, "unknown key"),
+])
+def test_file_errors_carry_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = tmp_path / "x.exceptions.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        load_exceptions_file(path, ["enc"])
+    assert info.value.path == str(path) and info.value.line == line
+    assert message in str(info.value)
