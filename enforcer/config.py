@@ -177,6 +177,17 @@ class Config:
         """The single school's classifier (a multi-school run asks each SchoolConfig instead)."""
         return self.schools[0].classifier()
 
+    def for_school(self, school: SchoolConfig) -> Config:
+        """One school of an estate as a single-school configuration, so every school runs
+        through exactly the same pipeline as a lone school does."""
+        email = self.model.email.model_copy(update={
+            "recipients": list(school.recipients),
+            "enabled": self.model.email.enabled and bool(school.recipients)})
+        model = self.model.model_copy(update={
+            "school": SchoolModel(name=school.name, timezone=school.timezone), "policy": school.policy,
+            "exceptions": school.exceptions, "identity": school.identity, "schools": None, "email": email})
+        return Config(model, (school,), self.path, self.base_dir)
+
     def resolve(self, p: str) -> Path:
         """Relative paths in a config are relative to the config file, not the cwd."""
         path = Path(p).expanduser()

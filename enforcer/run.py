@@ -31,7 +31,6 @@ from enforcer.models import (
     SourceStatus,
 )
 from enforcer.rules.loader import load_pack
-from enforcer.rules.model import Pack
 from enforcer.secrets import read_secret
 
 log = logging.getLogger(__name__)
@@ -52,9 +51,9 @@ class RunOptions:
     """When set (``enforcer run``), write every configured report format there."""
     progress: Progress | None = None
     extras: dict[str, object] = field(default_factory=dict)
-    history: Any = None
-    """An ``enforcer.store.service.RunHistory`` for ``enforcer run`` (lock, exceptions, store,
-    diff, remediation, digest); None for ``enforcer audit``, which never writes to the store."""
+    record: bool = False
+    """``enforcer run``: lock, apply exceptions, record history, diff, remediate, send the digest.
+    ``enforcer audit`` leaves it off and never writes to the store."""
 
 
 def parse_as_of(text: str) -> datetime:
@@ -79,17 +78,53 @@ def select_sources(config: Config, names: Sequence[str]) -> list[SourceConfig]:
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """A run's result plus what was done with it (reports written)."""
+    """A run's result plus what was done with it (reports written, history notes)."""
 
     result: RunResult
     reports: tuple[Path, ...] = ()
+    extras: Any = None
+    """``ReportExtras`` (trend, new, fixed) when the run was recorded in the history store."""
+    schools: tuple[SchoolSummary, ...] = ()
+    """For an estate: one summary per school (``result`` then holds no findings)."""
 
     @property
     def exit_code(self) -> int:
+        if self.schools:
+            codes = [s.exit_code for s in self.schools]
+            return 3 if 3 in codes else max(codes)
         return exit_code(self.result)
 
 
+@dataclass(frozen=True)
+class SchoolSummary:
+    """What the combined estate report needs of one school; its findings are not kept."""
+
+    id: str
+    name: str
+    complete: bool
+    counts: dict[str, int]
+    failing_by_rule: dict[str, int]
+    failing_by_severity: dict[str, int]
+    reports: tuple[Path, ...]
+    exit_code: int
+    error: str | None = None
+
+
 def run(config: Config, options: RunOptions) -> RunOutcome:
+    """Collect, evaluate and (for ``enforcer run``) record and report: one school or an estate."""
+    if config.multi_school:
+        from enforcer.estate import run_estate
+
+        return run_estate(config, options, run_school)
+    if not options.record:
+        return run_school(config, options)
+    from enforcer.store.service import RunHistory
+
+    with RunHistory(config) as history:
+        return run_school(config, options, history)
+
+
+def run_school(config: Config, options: RunOptions, history: Any = None) -> RunOutcome:
     started = datetime.now(UTC)
     as_of = options.as_of or started
     run_id = _run_id(started)
@@ -102,8 +137,8 @@ def run(config: Config, options: RunOptions) -> RunOutcome:
     ctx = BuildContext(secrets=read_secret, classifier=config.classifier(), base_dir=config.base_dir,
                        tracking_apps=pack.tracking_apps, as_of=as_of)
     built = [(sc, source_types.builder(sc.type)(sc.name, sc.settings, ctx)) for sc in chosen]
-    if options.history is not None:  # history hook 1/3: run lock + "started" row
-        options.history.begin(config, run_id, started)
+    if history is not None:  # history hook 1/3: run lock + "started" row
+        history.begin(config, run_id, started)
 
     statuses: list[SourceStatus] = []
     findings: list[Finding] = []
@@ -127,17 +162,17 @@ def run(config: Config, options: RunOptions) -> RunOutcome:
         school=config.school.name, pack=pack.info, sources=tuple(statuses), findings=tuple(findings),
     )
     extras = None
-    if options.history is not None:  # history hook 2/3: exceptions, store, diff, remediation
-        result, extras = options.history.record(result, pack)
+    if history is not None:  # history hook 2/3: exceptions, store, diff, remediation
+        result, extras = history.record(result, pack)
     written: list[Path] = []
     if options.reports_dir is not None:
         from enforcer.reports.writer import write_reports
 
         written = write_reports(result, options.reports_dir, list(config.model.reports.formats),
                                 extras=extras)
-    if options.history is not None:  # history hook 3/3: the email digest
-        options.history.after_reports(result, tuple(written))
-    return RunOutcome(result, tuple(written))
+    if history is not None:  # history hook 3/3: the email digest
+        history.after_reports(result, tuple(written))
+    return RunOutcome(result, tuple(written), extras)
 
 
 def _drain(sc: SourceConfig, source: object, sink: Callable[[object], None],
@@ -174,4 +209,4 @@ def exit_code(result: RunResult) -> int:
     return 1 if counts["fail"] or counts["error"] else 0
 
 
-__all__ = ["RunOptions", "RunOutcome", "exit_code", "parse_as_of", "run", "Pack"]
+__all__ = ["RunOptions", "RunOutcome", "SchoolSummary", "exit_code", "parse_as_of", "run", "run_school"]

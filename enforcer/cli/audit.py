@@ -84,14 +84,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     reports_dir = Path(args.reports_dir) if args.reports_dir else config.resolve(config.model.reports.dir)
-    from enforcer.store.service import RunHistory  # lock, exceptions, store, diff, digest
-
-    with RunHistory(config) as history:
-        outcome = run(config, _options(args, reports_dir=reports_dir, history=history))
+    outcome = run(config, _options(args, reports_dir=reports_dir, record=True))
     _end_progress(args)
     if not args.quiet:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(get_reporter("table").render(outcome.result, color=color, extras=history.extras))
+        if outcome.schools:
+            from enforcer.estate import render_table
+
+            sys.stdout.write(render_table(outcome))
+        else:
+            color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+            sys.stdout.write(get_reporter("table").render(outcome.result, color=color, extras=outcome.extras))
     if not outcome.reports:
         raise ReportError(f"no reports were written to {reports_dir}")
     print("Reports written:")

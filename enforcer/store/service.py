@@ -30,8 +30,11 @@ TREND_RUNS = 30
 
 
 class RunHistory:
-    def __init__(self, config: Any, *, digest: bool = True, remediate: bool = True) -> None:
+    def __init__(self, config: Any, *, digest: bool = True, remediate: bool = True,
+                 take_lock: bool = True) -> None:
         self.config = config
+        self.take_lock = take_lock
+        """False when an estate run already holds the one lock for all its schools."""
         self.digest = digest
         self.remediate = remediate
         self.store: Store | None = None
@@ -47,7 +50,8 @@ class RunHistory:
 
     # -- hooks called by run() -----------------------------------------------------------
     def begin(self, config: Any, run_id: str, started: datetime) -> None:
-        self.lock = run_lock().acquire()
+        if self.take_lock:
+            self.lock = run_lock().acquire()
         self.store = open_store(config)
         runs.begin_run(self.store.db, run_id, config.school.name, started)
         self.run_id = run_id
