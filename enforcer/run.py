@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from enforcer import sources as source_types
 from enforcer.config import Config, SourceConfig
 from enforcer.engine import Engine
 from enforcer.errors import InputError, SourceError, UsageError
+from enforcer.logs import redact
 from enforcer.models import (
     Account,
     Device,
@@ -29,6 +30,7 @@ from enforcer.models import (
     RosterEntry,
     RunResult,
     SourceStatus,
+    Status,
 )
 from enforcer.rules.loader import load_pack
 from enforcer.secrets import read_secret
@@ -86,13 +88,16 @@ class RunOutcome:
     """``ReportExtras`` (trend, new, fixed) when the run was recorded in the history store."""
     schools: tuple[SchoolSummary, ...] = ()
     """For an estate: one summary per school (``result`` then holds no findings)."""
+    actions_failed: bool = False
+    """A remediation the run applied failed: never silent, it fails the run (exit 1 at least)."""
 
     @property
     def exit_code(self) -> int:
         if self.schools:
             codes = [s.exit_code for s in self.schools]
             return 3 if 3 in codes else max(codes)
-        return exit_code(self.result)
+        code = exit_code(self.result)
+        return max(code, 1) if self.actions_failed else code
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,7 @@ def run_school(config: Config, options: RunOptions, history: Any = None) -> RunO
         if not status.ok:
             engine.input_incomplete()
     findings.extend(engine.finish())
+    findings = merge_duplicates(findings)
     findings.sort(key=lambda f: (f.rule, f.subject.kind.value, f.subject.source, f.subject.id))
     result = RunResult(
         run_id=run_id, started=started, finished=datetime.now(UTC), as_of=as_of,
@@ -172,7 +178,8 @@ def run_school(config: Config, options: RunOptions, history: Any = None) -> RunO
                                 extras=extras)
     if history is not None:  # history hook 3/3: the email digest
         history.after_reports(result, tuple(written))
-    return RunOutcome(result, tuple(written), extras)
+    actions = getattr(history, "remediation", None)
+    return RunOutcome(result, tuple(written), extras, actions_failed=bool(actions and actions.failed))
 
 
 def _drain(sc: SourceConfig, source: object, sink: Callable[[object], None],
@@ -190,11 +197,38 @@ def _drain(sc: SourceConfig, source: object, sink: Callable[[object], None],
     except (SourceError, InputError) as exc:
         # Bad data in a source file (a malformed MIS export or snapshot) fails that source,
         # with its file and line, rather than the whole run: other sources still count.
-        log.warning("source %s failed: %s", sc.name, exc)
-        return SourceStatus(sc.name, sc.type, False, str(exc), counts)
+        # Redacted here, once, because this text goes to the reports, the store and the email:
+        # a connector's error may repeat what a server echoed back, secrets included.
+        message = redact(str(exc))
+        log.warning("source %s failed: %s", sc.name, message)
+        return SourceStatus(sc.name, sc.type, False, message, counts)
     if progress is not None:
         progress(sc.name, n)
     return SourceStatus(sc.name, sc.type, True, None, counts)
+
+
+def merge_duplicates(findings: list[Finding]) -> list[Finding]:
+    """One finding per fingerprint, even when a source returns the same object twice.
+
+    A directory can hand back one object twice (a paged search over a changing tree, a
+    snapshot edited by hand); two findings with one fingerprint would make the history
+    store refuse the whole run. Copies that agree collapse into one; copies that disagree
+    become an ``error``: the tool cannot tell which copy is true, so neither may pass.
+    """
+    first: dict[str, int] = {}
+    out: list[Finding] = []
+    for f in findings:
+        i = first.get(f.fingerprint)
+        if i is None:
+            first[f.fingerprint] = len(out)
+            out.append(f)
+            continue
+        kept = out[i]
+        if kept.status is not f.status and kept.status is not Status.ERROR:
+            out[i] = replace(kept, status=Status.ERROR, message=(
+                "the source returned this subject more than once with different values "
+                f"({kept.status.value} and {f.status.value}); check the directory for duplicate objects"))
+    return out
 
 
 def _run_id(started: datetime) -> str:

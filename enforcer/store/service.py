@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from enforcer.exceptions import PolicyException, apply_exceptions, beside_pack, load_exceptions_file
+from enforcer.logs import redact
 from enforcer.models import RunResult
 from enforcer.store import Store, open_store, records, run_lock, runs
 from enforcer.store.codec import ts
@@ -130,6 +131,10 @@ class RunHistory:
             cap=remediation.Cap(cfg.max_changes, cfg.max_share), subjects=row["subjects"] if row else None)
         if self.remediation.stopped:
             self.messages.append(self.remediation.stopped)
+        failed = [r for r in self.remediation.results if r.outcome == "failed"]
+        if failed:
+            self.messages.append(f"{len(failed)} remediation action(s) failed (see enforcer history "
+                                 f"and the audit log): " + "; ".join(r.message for r in failed[:3]))
 
     # -- context manager -----------------------------------------------------------------
     def __enter__(self) -> RunHistory:
@@ -139,7 +144,7 @@ class RunHistory:
                  tb: TracebackType | None) -> None:
         try:
             if self.store is not None and self.run_id and not self._recorded:
-                reason = "interrupted" if t is KeyboardInterrupt else f"failed: {e}" if e else "not recorded"
+                reason = "interrupted" if t is KeyboardInterrupt else f"failed: {redact(str(e))}" if e else "not recorded"
                 self.store.db.execute("UPDATE runs SET state = 'incomplete', reason = ?, finished = ? "
                                       "WHERE id = ? AND state = 'started'",
                                       (reason[:500], ts(datetime.now(UTC)), self.run_id))
