@@ -23,6 +23,7 @@ from typing import Any
 from enforcer.config import Config, SchoolConfig
 from enforcer.errors import EnforcerError
 from enforcer.models import PackInfo, RunResult, Status
+from enforcer.reports.common import scrub, visible
 from enforcer.run import RunOptions, RunOutcome, SchoolSummary
 
 log = logging.getLogger(__name__)
@@ -124,10 +125,10 @@ def render_table(outcome: RunOutcome) -> str:
     lines.append(f"{'school':<28} {'state':<11} {'fail':>6} {'error':>6} {'crit':>5} {'high':>5}")
     for s in _worst_first(outcome.schools):
         state = "complete" if s.complete else "INCOMPLETE"
-        lines.append(f"{s.name[:28]:<28} {state:<11} {s.counts.get('fail', 0):>6} {s.counts.get('error', 0):>6} "
+        lines.append(f"{visible(scrub(s.name))[:28]:<28} {state:<11} {s.counts.get('fail', 0):>6} {s.counts.get('error', 0):>6} "
                      f"{s.failing_by_severity.get('critical', 0):>5} {s.failing_by_severity.get('high', 0):>5}")
         if s.error:
-            lines.append(f"    {s.error[:200]}")
+            lines.append(f"    {visible(scrub(s.error))[:200]}")
     lines += ["", "Rules failing most:"]
     for r in _rules(outcome.schools)[:10]:
         lines.append(f"  {r['rule']:<40} {r['failing']:>6} in {r['schools']} school(s)")
@@ -135,7 +136,9 @@ def render_table(outcome: RunOutcome) -> str:
 
 
 def render_html(summaries: tuple[SchoolSummary, ...], result: RunResult) -> str:
-    e = html.escape
+    def e(text: str) -> str:
+        return html.escape(visible(scrub(text)), quote=True)
+
     rows = "".join(
         f"<tr><td>{e(s.name)}</td><td>{'complete' if s.complete else '<strong>incomplete</strong>'}</td>"
         f"<td>{s.counts.get('fail', 0)}</td><td>{s.counts.get('error', 0)}</td>"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, date, datetime
 
+from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.errors import UsageError
 from enforcer.exceptions import SELECTOR_KEYS, PolicyException, load_exceptions_file
@@ -66,7 +67,7 @@ def cmd_add(args: argparse.Namespace) -> int:
                           fingerprint=args.fingerprint, subject=args.subject, selector=_selector(args.selector))
     with open_store(config) as store:
         saved = records.add_exception(store.db, exc, now)
-    print(f"Added exception {saved.id}: {saved.rule}, {saved.target()}, until {saved.expires}")
+    say(f"Added exception {saved.id}: {saved.rule}, {saved.target()}, until {saved.expires}")
     return 0
 
 
@@ -80,12 +81,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.active:
         items = [e for e in items if e.active(today)]
     if not items:
-        print("No exceptions.")
+        say("No exceptions.")
         return 0
     for e in items:
         state = "active" if e.active(today) else "EXPIRED"
-        print(f"{e.id}  {e.rule}  {e.target()}  until {e.expires} ({state})")
-        print(f"    approved by {e.approver}: {e.reason}")
+        say(f"{e.id}  {e.rule}  {e.target()}  until {e.expires} ({state})")
+        say(f"    approved by {e.approver}: {e.reason}")
     return 0
 
 
@@ -96,5 +97,5 @@ def cmd_remove(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with open_store(config) as store:
         records.remove_exception(store.db, int(ref), datetime.now(UTC))
-    print(f"Removed exception store:{ref}")
+    say(f"Removed exception store:{ref}")
     return 0

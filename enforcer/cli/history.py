@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.errors import UsageError
 from enforcer.store import open_store, runs
@@ -25,11 +26,11 @@ def cmd_history(args: argparse.Namespace) -> int:
             return _show(store, args.run)
         rows = runs.list_runs(store.db, args.school, args.limit)
         if not rows:
-            print("No runs recorded yet: run `enforcer run`.")
+            say("No runs recorded yet: run `enforcer run`.")
             return 0
-        print(f"{'run':26} {'state':10} {'fail':>5} {'error':>5} {'exc':>4} {'new':>4} {'fixed':>5}  school")
+        say(f"{'run':26} {'state':10} {'fail':>5} {'error':>5} {'exc':>4} {'new':>4} {'fixed':>5}  school")
         for r in rows:
-            print(f"{r.id:26} {r.state:10} {r.counts['fail']:>5} {r.counts['error']:>5} "
+            say(f"{r.id:26} {r.state:10} {r.counts['fail']:>5} {r.counts['error']:>5} "
                   f"{r.counts['excepted']:>4} {r.changes['new'] + r.changes['regressed']:>4} "
                   f"{r.changes['fixed']:>5}  {r.school}" + (f"  ({r.reason})" if r.reason else ""))
     return 0
@@ -40,16 +41,16 @@ def _show(store: object, run_id: str) -> int:
     row = runs.get_run(db, run_id)
     if row is None:
         raise UsageError(f"no run {run_id!r} in the store")
-    print(f"Run {row.id} ({row.state}) for {row.school}, started {row.started:%Y-%m-%d %H:%M} UTC")
+    say(f"Run {row.id} ({row.state}) for {row.school}, started {row.started:%Y-%m-%d %H:%M} UTC")
     if row.reason:
-        print(f"  {row.reason}")
-    print(f"  compared with: {row.against or 'nothing (first complete run)'}")
+        say(f"  {row.reason}")
+    say(f"  compared with: {row.against or 'nothing (first complete run)'}")
     for change in ("new", "regressed", "still_failing"):
         items = db.query("SELECT rule, kind, subject_name, subject_id FROM run_findings WHERE run_id = ? "
                          "AND change = ? ORDER BY rule, subject_id", (run_id, change))
-        print(f"{change.replace('_', ' ').capitalize()}: {len(items)}")
+        say(f"{change.replace('_', ' ').capitalize()}: {len(items)}")
         if change != "still_failing":
             for i in items:
-                print(f"  {i['rule']}: {i['kind']} {i['subject_name'] or i['subject_id']}")
-    print(f"Fixed: {row.changes['fixed']}   Unknown (source failed or not evaluable): {row.changes['unknown']}")
+                say(f"  {i['rule']}: {i['kind']} {i['subject_name'] or i['subject_id']}")
+    say(f"Fixed: {row.changes['fixed']}   Unknown (source failed or not evaluable): {row.changes['unknown']}")
     return 0

@@ -11,6 +11,7 @@ import argparse
 
 from enforcer import remediation
 from enforcer.actions.interface import Outcome
+from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.errors import UsageError
 from enforcer.store import open_store, records, run_lock, runs
@@ -31,12 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _print(outcomes: remediation.Outcomes) -> None:
     for res in outcomes.results:
         s = res.plan.subject
-        print(f"  {res.outcome.value:8} {res.plan.action:28} {s.kind.value} {s.name or s.id} "
+        say(f"  {res.outcome.value:8} {res.plan.action:28} {s.kind.value} {s.name or s.id} "
               f"({res.plan.rule})" + (f": {res.message}" if res.message else ""))
     for note in outcomes.notes:
-        print(f"  {note}")
+        say(f"  {note}")
     if outcomes.stopped:
-        print(f"enforcer: {outcomes.stopped}")
+        say(f"enforcer: {outcomes.stopped}")
 
 
 def cmd_remediate(args: argparse.Namespace) -> int:
@@ -55,13 +56,13 @@ def cmd_remediate(args: argparse.Namespace) -> int:
         planned = remediation.plan(runs.run_findings(store.db, row.id), remediation.modes_of(pack),
                                    records.marked(store.db))
         if not planned:
-            print("Nothing to remediate: no failing finding of a rule in dry-run or enforce mode.")
+            say("Nothing to remediate: no failing finding of a rule in dry-run or enforce mode.")
             return 0
         if not args.apply:
-            print(f"Plan for run {row.id} (nothing is changed without --apply):")
+            say(f"Plan for run {row.id} (nothing is changed without --apply):")
             for p in planned:
                 s = p.plan.subject
-                print(f"  {p.mode:8} {p.plan.action:28} {s.kind.value} {s.name or s.id} ({p.plan.rule})")
+                say(f"  {p.mode:8} {p.plan.action:28} {s.kind.value} {s.name or s.id} ({p.plan.rule})")
             return 0
         with run_lock():
             sources = {p.plan.subject.source for p in planned if p.mode == "enforce"}
@@ -70,7 +71,7 @@ def cmd_remediate(args: argparse.Namespace) -> int:
             outcomes = remediation.execute(
                 store.db, planned, remediation.remediators_for(config, sources), run_id=row.id,
                 cap=remediation.Cap(cfg.max_changes, cfg.max_share), subjects=subjects)
-    print(f"Remediation for run {row.id}:")
+    say(f"Remediation for run {row.id}:")
     _print(outcomes)
     return 1 if outcomes.failed or outcomes.stopped else 0
 

@@ -12,6 +12,7 @@ import argparse
 import getpass
 from datetime import UTC, date, datetime
 
+from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.errors import UsageError
 from enforcer.exceptions import PolicyException
@@ -64,16 +65,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     with open_store(config) as store:
         items = records.queue(store.db, now, args.school, args.rule, args.kind, args.min_age_days, statuses)
     if not items:
-        print("Nothing open in the review queue.")
+        say("Nothing open in the review queue.")
         return 0
-    print(f"{'ID':>5}  {'age':>4}  {'kind':7} {'subject':22} {'owner':18} problem / suggested fix")
+    say(f"{'ID':>5}  {'age':>4}  {'kind':7} {'subject':22} {'owner':18} problem / suggested fix")
     for i in items:
         flag = " [marked]" if i.marked_at else ""
-        print(f"{i.id:>5}  {i.age_days(now):>3}d  {i.kind:7} {(i.subject_name or i.subject_id)[:22]:22} "
+        say(f"{i.id:>5}  {i.age_days(now):>3}d  {i.kind:7} {(i.subject_name or i.subject_id)[:22]:22} "
               f"{(i.owner or '-')[:18]:18} {i.rule}{flag}: {i.message}")
         if i.advice:
-            print(f"{'':>42}fix: {i.advice}")
-    print(f"{len(items)} open item(s). `enforcer review show ID` for evidence and notes.")
+            say(f"{'':>42}fix: {i.advice}")
+    say(f"{len(items)} open item(s). `enforcer review show ID` for evidence and notes.")
     return 0
 
 
@@ -83,20 +84,20 @@ def cmd_show(args: argparse.Namespace) -> int:
     with open_store(config) as store:
         i = records.find_item(store.db, args.id)
         notes = records.notes(store.db, i.fingerprint)
-    print(f"#{i.id} {i.title or i.rule} [{i.severity or i.status}]")
-    print(f"  {i.kind} {i.subject_name or i.subject_id} (id {i.subject_id}, source {i.source}), school {i.school}")
-    print(f"  owner: {i.owner or 'unknown'}")
-    print(f"  status: {i.status}; open for {i.age_days(now)} days (since {i.opened:%Y-%m-%d}); "
+    say(f"#{i.id} {i.title or i.rule} [{i.severity or i.status}]")
+    say(f"  {i.kind} {i.subject_name or i.subject_id} (id {i.subject_id}, source {i.source}), school {i.school}")
+    say(f"  owner: {i.owner or 'unknown'}")
+    say(f"  status: {i.status}; open for {i.age_days(now)} days (since {i.opened:%Y-%m-%d}); "
           f"first seen {i.first_seen:%Y-%m-%d}; last seen {i.last_seen:%Y-%m-%d}")
-    print(f"  problem: {i.message}")
+    say(f"  problem: {i.message}")
     for k, v in sorted((i.evidence or {}).items()):
-        print(f"  evidence {k}: {v}")
-    print(f"  suggested fix: {i.advice or '-'}")
+        say(f"  evidence {k}: {v}")
+    say(f"  suggested fix: {i.advice or '-'}")
     if i.marked_at:
-        print(f"  marked for remediation by {i.marked_by} on {i.marked_at:%Y-%m-%d}")
+        say(f"  marked for remediation by {i.marked_by} on {i.marked_at:%Y-%m-%d}")
     for n in notes:
-        print(f"  note ({n['author']}, {n['created'][:10]}): {n['text']}")
-    print(f"  fingerprint: {i.fingerprint}")
+        say(f"  note ({n['author']}, {n['created'][:10]}): {n['text']}")
+    say(f"  fingerprint: {i.fingerprint}")
     return 0
 
 
@@ -112,7 +113,7 @@ def cmd_except(args: argparse.Namespace) -> int:
         saved = records.add_exception(store.db, PolicyException(
             rule=i.rule, reason=args.reason, approver=args.approver, expires=expires,
             fingerprint=i.fingerprint), now)
-    print(f"Added exception {saved.id} for #{i.id} ({i.rule}, {i.subject_name or i.subject_id}) "
+    say(f"Added exception {saved.id} for #{i.id} ({i.rule}, {i.subject_name or i.subject_id}) "
           f"until {expires}; it shows as 'excepted' from the next run")
     return 0
 
@@ -122,7 +123,7 @@ def cmd_note(args: argparse.Namespace) -> int:
     with open_store(config) as store:
         i = records.find_item(store.db, args.id)
         records.add_note(store.db, i.fingerprint, _me(args.author), args.text, datetime.now(UTC))
-    print(f"Note added to #{i.id}")
+    say(f"Note added to #{i.id}")
     return 0
 
 
@@ -131,5 +132,5 @@ def cmd_mark(args: argparse.Namespace) -> int:
     with open_store(config) as store:
         i = records.find_item(store.db, args.id)
         records.mark_for_remediation(store.db, i.fingerprint, _me(args.by), datetime.now(UTC), not args.clear)
-    print(f"#{i.id} " + ("no longer marked" if args.clear else "marked for remediation"))
+    say(f"#{i.id} " + ("no longer marked" if args.clear else "marked for remediation"))
     return 0

@@ -123,12 +123,17 @@ class RunHistory:
         if not planned:
             return
         enforce = {p.plan.subject.source for p in planned if p.mode == "enforce"}
-        remediators = remediation.remediators_for(self.config, enforce) if enforce else {}
+        remediators = remediation.remediators_for(self.config, enforce) if enforce and result.complete else {}
         cfg = self.config.model.remediation
         row = self.store.db.one("SELECT subjects FROM runs WHERE id = ?", (result.run_id,))
+        # An incomplete run saw only part of the school: its plans are recorded, never applied.
         self.remediation = remediation.execute(
-            self.store.db, planned, remediators, run_id=result.run_id,
-            cap=remediation.Cap(cfg.max_changes, cfg.max_share), subjects=row["subjects"] if row else None)
+            self.store.db, planned, remediators if result.complete else {}, run_id=result.run_id,
+            cap=remediation.Cap(cfg.max_changes, cfg.max_share), subjects=row["subjects"] if row else None,
+            apply=result.complete)
+        if not result.complete and any(p.mode == "enforce" for p in planned):
+            self.messages.append("enforcement skipped: the run is incomplete, so its changes were only "
+                                 "recorded as planned")
         if self.remediation.stopped:
             self.messages.append(self.remediation.stopped)
         failed = [r for r in self.remediation.results if r.outcome == "failed"]

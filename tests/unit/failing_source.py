@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict
 
 from connectors.base import BuildContext
+from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
 from enforcer.errors import SourceError
 from enforcer.models import Account, Record, Role
 
@@ -19,6 +20,7 @@ from enforcer.models import Account, Record, Role
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     fail_after: int = 2
+    fail: bool = True
 
 
 class FailingSource:
@@ -31,10 +33,24 @@ class FailingSource:
         for i in range(self.settings.fail_after):
             yield Account(source=self.name, id=f"u{i}", username=f"u{i}", role=Role.STAFF, enabled=True,
                           password_last_set=datetime(2020, 1, 1, tzinfo=UTC), must_change_password=False)
-        raise SourceError(f"{self.name}: connection dropped after {self.settings.fail_after} objects")
+        if self.settings.fail:
+            raise SourceError(f"{self.name}: connection dropped after {self.settings.fail_after} objects")
 
     def check(self) -> str:
         raise SourceError("unreachable")
+
+    # A remediator that only records what it was asked to do.
+    applied: list[str] = []
+
+    def supported_actions(self) -> frozenset[str]:
+        return frozenset({"force-password-change"})
+
+    def apply(self, plan: ActionPlan) -> ActionResult:
+        FailingSource.applied.append(plan.subject.id)
+        return ActionResult(plan, Outcome.APPLIED, datetime.now(UTC), previous={"pwdLastSet": 1})
+
+    def undo(self, result: ActionResult) -> ActionResult:
+        return ActionResult(result.plan, Outcome.UNDONE, datetime.now(UTC))
 
 
 def build(name: str, settings: Settings, ctx: BuildContext) -> FailingSource:
