@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from enforcer.errors import EnforcerError
@@ -46,19 +48,25 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="enforcer", description=__doc__.split("\n")[0] if __doc__ else None)
+    parser = _Parser(prog="enforcer", description="Checks that a school's password and device security "
+                     "promises are kept. Exit codes: 0 nothing failing, 1 failing findings, 2 usage, "
+                     "configuration or policy error, 3 incomplete (a source failed), 4 internal error.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue  # a command group not built yet
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd stop, ``kill``, a CI timeout) unwinds like Ctrl-C, so every ``finally``
+    runs: the run is marked incomplete in the store, staged report files are removed, the run
+    lock is released. Python's default for SIGTERM is to die without any of that."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated("stopped by SIGTERM")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,11 +79,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args))
     except EnforcerError as exc:
         print(f"enforcer: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Terminated as exc:
+        print(f"enforcer: {exc}; the run is incomplete", file=sys.stderr)
+        return EXIT_INCOMPLETE
     except KeyboardInterrupt:
         print("enforcer: interrupted", file=sys.stderr)
         return 130
@@ -87,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               "run with --verbose for the traceback and please report it", file=sys.stderr)
         return EXIT_INTERNAL
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         logging.shutdown()
 
 

@@ -1,0 +1,333 @@
+"""The ``ad`` source: reads users, computers and password policy from a domain controller.
+
+Reading order matters for memory: the small things (domain policy, PSOs, the
+members of the few groups that matter, the set of computers with BitLocker
+keys) are read first, then users and computers are streamed page by page and
+turned into records one at a time, so memory stays flat as the directory grows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import ldap3
+
+from connectors.ad import mapping as m
+from connectors.ad.client import Client, Entry, NotVisible, escape
+from connectors.ad.remediate import Remediations
+from connectors.ad.settings import Settings
+from connectors.base import BuildContext
+from enforcer.actions.interface import ActionPlan, ActionResult
+from enforcer.identity import Classifier
+from enforcer.models import Account, Device, DomainPolicy, Ownership, Platform, Record, Role
+
+log = logging.getLogger(__name__)
+
+USER_FILTER = "(&(objectCategory=person)(objectClass=user))"
+COMPUTER_FILTER = "(objectClass=computer)"
+USER_ATTRIBUTES = ("objectGUID", "sAMAccountName", "userPrincipalName", "displayName", "userAccountControl",
+                   "pwdLastSet", "lastLogonTimestamp", "accountExpires", "memberOf", "employeeID")
+COMPUTER_ATTRIBUTES = ("objectGUID", "name", "dNSHostName", "operatingSystem", "operatingSystemVersion",
+                       "lastLogonTimestamp", "userAccountControl")
+DOMAIN_ATTRIBUTES = ("maxPwdAge", "minPwdLength", "pwdProperties", "lockoutThreshold", "pwdHistoryLength",
+                     "objectSid")
+PSO_ATTRIBUTES = ("cn", "objectGUID", "msDS-PasswordSettingsPrecedence", "msDS-PSOAppliesTo",
+                  "msDS-MaximumPasswordAge", "msDS-MinimumPasswordLength", "msDS-PasswordComplexityEnabled",
+                  "msDS-PasswordReversibleEncryptionEnabled", "msDS-LockoutThreshold",
+                  "msDS-PasswordHistoryLength")
+NO_BITLOCKER_RIGHTS = ("no BitLocker recovery object is readable by the AD bind account; it needs read access "
+                       "to msFVE-RecoveryInformation objects, so encryption cannot be confirmed")
+NOT_COLLECTED = "BitLocker evidence is switched off for this source (bitlocker: false)"
+NOT_WINDOWS = "Active Directory holds disk-encryption evidence (BitLocker recovery keys) only for Windows"
+NOT_IN_AD = "Active Directory does not record this; use an MDM source (Intune) for it"
+ADMIN_RIDS = ("512", "518", "519")  # Domain Admins, Schema Admins, Enterprise Admins
+BUILTIN_ADMINISTRATORS = "S-1-5-32-544"
+
+
+class ADSource:
+    type = "ad"
+
+    def __init__(self, name: str, settings: Settings, client: Client, classifier: Classifier) -> None:
+        self.name = name
+        self.settings = settings
+        self.client = client
+        self.classifier = classifier
+        self._remediations = Remediations(name, client, lambda: self.base_dn())
+        self._base: str | None = settings.base_dn
+        self.bitlocker_readable: bool | None = None
+        """After ``collect``: whether any BitLocker recovery object was visible to the bind account."""
+
+    # -- Source -----------------------------------------------------------------------------
+    def check(self) -> str:
+        base = self.base_dn()
+        return f"bound to {self.settings.host}:{self.settings.effective_port} ({self.settings.tls}), base {base}"
+
+    def base_dn(self) -> str:
+        if self._base is None:
+            ctx = m.text(self.client.root_dse(), "defaultNamingContext")
+            if not ctx:
+                raise NotVisible(f"AD {self.settings.host}: rootDSE has no defaultNamingContext; set base_dn")
+            self._base = ctx
+        return self._base
+
+    def collect(self) -> Iterator[Record]:
+        try:
+            yield from self._collect()
+        finally:
+            self.client.close()
+
+    def _collect(self) -> Iterator[Record]:
+        base = self.base_dn()
+        found = list(self.client.search(base, "(objectClass=*)", DOMAIN_ATTRIBUTES, scope=ldap3.BASE, paged=False))
+        if not found:
+            raise NotVisible(f"AD {self.settings.host}: the domain root {base!r} is not readable")
+        domain_raw = found[0].raw
+        psos = self._psos(base)
+        policy = m.domain_policy(self.name, base, _dns_name(base), domain_raw,
+                                 tuple(p.settings for p in psos) if psos is not None else None)
+        yield policy
+        nested = self._nested_groups(base, psos, domain_raw)
+        yield from self._accounts(policy, psos, nested)
+        yield from self._devices()
+
+    # -- pieces -----------------------------------------------------------------------------
+    def _psos(self, base: str) -> list[m.Pso] | None:
+        """None when the bind account cannot see the Password Settings Container (unknown)."""
+        container = f"CN=Password Settings Container,CN=System,{base}"
+        try:
+            entries = list(self.client.search(container, "(objectClass=msDS-PasswordSettings)",
+                                              PSO_ATTRIBUTES, scope=ldap3.LEVEL))
+        except NotVisible:
+            log.warning("AD %s: cannot read %s; effective password ages are unknown", self.name, container)
+            return None
+        psos = [m.pso(e.raw, e.dn) for e in entries]
+        # AD hides PSOs from ordinary accounts but not the msDS-PSOApplied back-links on the
+        # users and groups they apply to: a linked PSO we cannot see means "unknown", not "none".
+        visible = {p.dn.casefold() for p in psos}
+        linked = {dn.casefold() for e in self.client.search(base, "(msDS-PSOApplied=*)", ["msDS-PSOApplied"])
+                  for dn in m.texts(e.raw, "msDS-PSOApplied")}
+        hidden = linked - visible
+        if hidden:
+            log.warning("AD %s: %d fine-grained password policies apply to accounts but are not readable by "
+                        "the bind account; effective password ages are unknown", self.name, len(hidden))
+            return None
+        return psos
+
+    def _nested_groups(self, base: str, psos: list[m.Pso] | None, domain_raw: m.Raw) -> _Membership:
+        """In-chain membership of just the groups a rule or PSO depends on."""
+        wanted: dict[str, str] = {}  # casefolded DN -> DN
+        admin: set[str] = set()
+        for p in psos or ():
+            for target in p.settings.applies_to:
+                wanted[target.casefold()] = target
+        for matcher in self.classifier.matchers:
+            if matcher.group is None:
+                continue
+            if "=" in matcher.group:
+                wanted[matcher.group.casefold()] = matcher.group
+            else:
+                flt = f"(&(objectClass=group)(cn={escape(matcher.group)}))"
+                for e in self.client.search(base, flt, []):
+                    wanted[e.dn.casefold()] = e.dn
+        sids = [BUILTIN_ADMINISTRATORS]
+        domain_sid = _sid_string(m.first(domain_raw, "objectSid"))
+        if domain_sid:
+            sids += [f"{domain_sid}-{rid}" for rid in ADMIN_RIDS]
+        flt = "(|" + "".join(f"(objectSid={escape(s)})" for s in sids) + ")"
+        for e in self.client.search(base, flt, []):
+            wanted[e.dn.casefold()] = e.dn
+            admin.add(e.dn.casefold())
+        # One cheap in-chain query per group of interest, over groups only: which groups sit
+        # inside it at any depth. A user's direct memberOf then says which it belongs to. Asking
+        # the in-chain rule over users instead costs the DC a walk per user per group.
+        parents: dict[str, list[str]] = {}  # casefolded group DN -> groups of interest containing it
+        for key, dn in wanted.items():
+            parents.setdefault(key, []).append(dn)
+            for inner in self.client.in_chain_members(base, dn, "(objectClass=group)"):
+                parents.setdefault(inner, []).append(dn)
+        return _Membership(parents, admin, admins_known=bool(domain_sid) and bool(admin))
+
+    def _user_attributes(self) -> tuple[str, ...]:
+        names = list(USER_ATTRIBUTES)
+        for matcher in self.classifier.matchers:
+            if matcher.attribute:
+                names.append(matcher.attribute)
+        if self.classifier.year_group_rule is not None:
+            names.append(self.classifier.year_group_rule.attribute)
+        names += self.settings.attributes
+        out: dict[str, str] = {}
+        for n in names:
+            out.setdefault(n.lower(), n)
+        return tuple(out.values())
+
+    def _kept_attributes(self) -> tuple[str, ...]:
+        """The attributes identity rules or the settings name, kept raw on each account."""
+        names = [mt.attribute for mt in self.classifier.matchers if mt.attribute]
+        if self.classifier.year_group_rule is not None:
+            names.append(self.classifier.year_group_rule.attribute)
+        return tuple(dict.fromkeys([*names, *self.settings.attributes]))
+
+    def _accounts(self, policy: DomainPolicy, psos: list[m.Pso] | None,
+                  nested: _Membership) -> Iterator[Account]:
+        base = self.settings.user_base or self.base_dn()
+        kept = self._kept_attributes()
+        for e in self.client.search(base, USER_FILTER, self._user_attributes(), prefetch=True):
+            yield self._account(e, policy, psos, nested, kept)
+
+    def _account(self, e: Entry, policy: DomainPolicy, psos: list[m.Pso] | None,
+                 nested: _Membership, kept: tuple[str, ...]) -> Account:
+        raw = e.raw
+        uac = m.integer(raw, "userAccountControl")
+        pw = m.password_fields(m.integer(raw, "pwdLastSet"))
+        has_expiry, expires = m.expiry(m.integer(raw, "accountExpires"))
+        direct = m.texts(raw, "memberOf")
+        found = {g.casefold(): g for g in direct}
+        for g in direct:
+            for outer in nested.parents.get(g.casefold(), ()):
+                found.setdefault(outer.casefold(), outer)
+        groups = tuple(sorted(found.values(), key=str.casefold))
+        attributes = {n: v for n in kept if (v := m.text(raw, n)) is not None}
+        role = self.classifier.role(e.dn, groups, attributes)
+        max_age, min_len = m.effective_policy(e.dn, groups, policy, psos)
+        is_admin = any(g.casefold() in nested.admin for g in groups) if nested.admins_known else None
+        return Account(
+            source=self.name,
+            id=m.guid(raw) or e.dn,
+            username=m.text(raw, "sAMAccountName"),
+            upn=m.text(raw, "userPrincipalName"),
+            display_name=m.text(raw, "displayName"),
+            role=role,
+            year_group=self.classifier.year_group(attributes) if role is Role.PUPIL else None,
+            enabled=None if uac is None else not uac & m.ACCOUNTDISABLE,
+            password_last_set=pw.password_last_set,
+            must_change_password=pw.must_change_password,
+            password_never_expires=m.flag(uac, m.DONT_EXPIRE_PASSWORD),
+            reversible_encryption=m.flag(uac, m.ENCRYPTED_TEXT_PWD_ALLOWED),
+            password_not_required=m.flag(uac, m.PASSWD_NOTREQD),
+            password_max_age_days=max_age,
+            password_min_length=min_len,
+            last_logon=m.filetime(m.integer(raw, "lastLogonTimestamp")),
+            has_expiry=has_expiry,
+            account_expires=expires,
+            groups=groups,
+            is_admin=is_admin,
+            external_id=m.text(raw, "employeeID"),
+            container=e.dn,
+            attributes=attributes,
+        )
+
+    def _escrowed(self, base: str) -> set[str] | None:
+        """DNs of computers with a BitLocker recovery object; None when none is visible.
+
+        Seeing none cannot be told apart from not being allowed to see them (AD
+        hides the objects from ordinary accounts), so it is unknown, not "none".
+        """
+        if not self.settings.bitlocker:
+            self.bitlocker_readable = None
+            return None
+        parents = {_parent(e.dn).casefold()
+                   for e in self.client.search(base, "(objectClass=msFVE-RecoveryInformation)", [])}
+        self.bitlocker_readable = bool(parents)
+        if not parents:
+            log.warning("AD %s: no BitLocker recovery objects are visible to the bind account; disk "
+                        "encryption is unknown for every computer (grant read on msFVE-RecoveryInformation)",
+                        self.name)
+            return None
+        return parents
+
+    def _devices(self) -> Iterator[Device]:
+        base = self.settings.computer_base or self.base_dn()
+        escrowed = self._escrowed(base)
+        for e in self.client.search(base, COMPUTER_FILTER, COMPUTER_ATTRIBUTES, prefetch=True):
+            uac = m.integer(e.raw, "userAccountControl")
+            if uac is not None and uac & m.ACCOUNTDISABLE and not self.settings.include_disabled_computers:
+                continue
+            platform = m.platform(m.text(e.raw, "operatingSystem"))
+            encrypted: bool | None = None
+            notes = {"managed": NOT_IN_AD, "tracking": NOT_IN_AD, "antivirus_current": NOT_IN_AD,
+                     "firewall_on": NOT_IN_AD, "passcode_required": NOT_IN_AD}
+            if platform is not Platform.WINDOWS:
+                notes["encrypted"] = NOT_WINDOWS
+            elif escrowed is None:
+                notes["encrypted"] = NO_BITLOCKER_RIGHTS if self.settings.bitlocker else NOT_COLLECTED
+            else:
+                encrypted = e.dn.casefold() in escrowed
+            yield Device(
+                source=self.name,
+                id=m.guid(e.raw) or e.dn,
+                name=m.text(e.raw, "name"),
+                platform=platform,
+                os_version=m.os_version(m.text(e.raw, "operatingSystemVersion")),
+                ownership=Ownership.SCHOOL,
+                encrypted=encrypted,
+                last_check_in=m.filetime(m.integer(e.raw, "lastLogonTimestamp")),
+                notes=notes,
+            )
+
+    # -- Remediator -------------------------------------------------------------------------
+    def supported_actions(self) -> frozenset[str]:
+        return self._remediations.supported_actions()
+
+    def apply(self, plan: ActionPlan) -> ActionResult:
+        return self._remediations.apply(plan)
+
+    def undo(self, result: ActionResult) -> ActionResult:
+        return self._remediations.undo(result)
+
+
+class _Membership:
+    __slots__ = ("parents", "admin", "admins_known")
+
+    def __init__(self, parents: dict[str, list[str]], admin: set[str], admins_known: bool) -> None:
+        self.parents = parents
+        """casefolded group DN -> the groups of interest it is (or is nested in)."""
+        self.admin = admin
+        self.admins_known = admins_known
+
+
+def _dns_name(base: str) -> str | None:
+    parts = [p.split("=", 1)[1] for p in base.split(",") if p.strip().lower().startswith("dc=")]
+    return ".".join(parts) or None
+
+
+def _parent(dn: str) -> str:
+    """The DN without its first RDN, honouring escaped commas (``CN=Smith\\, J,...``)."""
+    i = 0
+    while i < len(dn):
+        if dn[i] == "\\":
+            i += 2
+            continue
+        if dn[i] == ",":
+            return dn[i + 1:]
+        i += 1
+    return ""
+
+
+def _sid_string(raw: bytes | None) -> str | None:
+    if not raw or len(raw) < 8:
+        return None
+    count = raw[1]
+    authority = int.from_bytes(raw[2:8], "big")
+    subs = [int.from_bytes(raw[8 + 4 * i:12 + 4 * i], "little") for i in range(count)]
+    return "S-" + "-".join([str(raw[0]), str(authority), *map(str, subs)])
+
+
+def _beside_config(ref: dict[str, str], base_dir: Path) -> dict[str, str]:
+    """A relative ``{file: PATH}`` is relative to the config file, like every other path in it."""
+    if "file" in ref and not Path(ref["file"]).expanduser().is_absolute():
+        return {**ref, "file": str(base_dir / ref["file"])}
+    return ref
+
+
+def build(name: str, settings: Settings, ctx: BuildContext) -> ADSource:
+    bind_dn = ctx.secrets(_beside_config(settings.bind_dn, ctx.base_dir), f"sources.{name}.bind_dn")
+    password = ctx.secrets(_beside_config(settings.bind_password, ctx.base_dir), f"sources.{name}.bind_password")
+    ca_file = None
+    if settings.ca_file:
+        path = Path(settings.ca_file).expanduser()
+        ca_file = str(path if path.is_absolute() else ctx.base_dir / path)
+    client = Client(settings, bind_dn, password, ca_file)
+    return ADSource(name, settings, client, ctx.classifier)
+
