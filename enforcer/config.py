@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from enforcer import sources as source_types
 from enforcer.errors import ConfigError, InputError
 from enforcer.identity import Classifier, RoleMatcher, YearGroupRule
 from enforcer.models import Role
 from enforcer.yamlfile import Located, MultiInputError, load_file, load_text, validate
+
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+"""A mail relay on this machine: clear text never leaves it."""
 
 
 class _Strict(BaseModel):
@@ -70,10 +73,20 @@ class EmailModel(_Strict):
     host: str = "localhost"
     port: int = 587
     starttls: bool = True
+    allow_plaintext: bool = False
+    """Must be true for ``starttls: false`` to a server that is not on this machine: the SMTP
+    password and the findings would cross the network in clear (as ``allow_plaintext`` for AD)."""
     username: dict[str, str] | None = None
     password: dict[str, str] | None = None
     sender: str = "enforcer@localhost"
     recipients: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _plaintext_is_explicit(self) -> EmailModel:
+        if not self.starttls and not self.allow_plaintext and self.host not in LOOPBACK:
+            raise ValueError("starttls: false sends the SMTP password and the findings in clear; "
+                             "set allow_plaintext: true as well if that is really wanted")
+        return self
 
 
 class ScheduleModel(_Strict):

@@ -9,6 +9,7 @@ from the environment or a file, never from the configuration itself.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -16,13 +17,14 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from enforcer.config import EmailModel
+from enforcer.config import LOOPBACK, EmailModel
 from enforcer.errors import ConfigError, EnforcerError
 from enforcer.models import Finding, RunResult
 from enforcer.secrets import read_secret
 from enforcer.store.diff import RunDiff
 
 TOP_NEW = 10
+log = logging.getLogger(__name__)
 
 
 class DigestError(EnforcerError):
@@ -92,6 +94,9 @@ def send(msg: EmailMessage, email: EmailModel, *, ssl_context: ssl.SSLContext | 
     recipients: Sequence[str] = email.recipients
     if not recipients:
         raise ConfigError("email: no recipients configured")
+    if not email.starttls and email.host not in LOOPBACK:
+        log.warning("email: STARTTLS is off (allow_plaintext): the SMTP password and the findings "
+                    "cross the network to %s in clear", email.host)
     user = read_secret(email.username, "email.username") if email.username else None
     password = read_secret(email.password, "email.password") if email.password else None
     try:

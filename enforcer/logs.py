@@ -22,6 +22,12 @@ class RedactSecrets(logging.Filter):
         redacted = redact(text, secrets)
         if redacted != text:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            # The traceback is formatted after the filters run; format it here so that an
+            # exception whose text repeats a secret is redacted too (the handler reuses exc_text).
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info), secrets)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info, secrets)
         return True
 
 

@@ -17,11 +17,26 @@ from enum import StrEnum
 from typing import Any
 
 from enforcer.models import SubjectKind
-from enforcer.rules.fields import KEYS
-from enforcer.rules.operators import BOOL, ENUM, INT, LIST, OPERATORS, STR, Ctx, minimum_for, version_unknown
+from enforcer.rules.fields import KEYS, ROSTER_KEYS
+from enforcer.rules.operators import (
+    BOOL,
+    ENUM,
+    INT,
+    LIST,
+    OPERATORS,
+    STR,
+    Ctx,
+    Operator,
+    age_unknown,
+    minimum_for,
+    version_unknown,
+)
 from enforcer.yamlfile import Located
 
 Getter = Callable[[Any, str], Any]
+"""Resolves a derived key (``roster.*``, the effective ``year_group``) for a record."""
+DERIVED_KEYS = frozenset(ROSTER_KEYS) | {"year_group"}
+"""Keys the engine works out; every other key is the record's own attribute, read directly."""
 
 
 @dataclass(slots=True)
@@ -37,15 +52,29 @@ class Condition:
     def evaluate(self, record: Any, get: Getter, ctx: Ctx, trace: Trace) -> bool | None:
         raise NotImplementedError
 
+    def test(self, record: Any, get: Getter, ctx: Ctx) -> bool | None:
+        """The same answer as ``evaluate`` without recording evidence or messages.
+
+        Why: most ``where`` selectors answer False (a staff rule meets a pupil) and their
+        trace is thrown away, so the engine asks this first and builds a trace only when it
+        will be shown; at a million records that is most of the evaluation time.
+        """
+        raise NotImplementedError
+
     def keys(self) -> set[str]:
         raise NotImplementedError
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def _json_safe(value: Any) -> Any:
+    if type(value) in _PLAIN:  # the common case, checked first: this runs for every evidence value
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, StrEnum):
-        return value.value
+        return value._value_  # the same as .value, without the enum property's descriptor call
     if isinstance(value, tuple):
         return list(value)
     return value
@@ -58,34 +87,65 @@ class Leaf(Condition):
     arg: Any
     shown: Any
     """The expected value as written in the pack, for messages."""
+    _operator: Operator = field(init=False, repr=False, compare=False)
+    _version: bool = field(init=False, repr=False, compare=False)
+    _age: bool = field(init=False, repr=False, compare=False)
+    _age_key: str = field(init=False, repr=False, compare=False)
+    _shown_text: str = field(init=False, repr=False, compare=False)
+    _derived: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Resolved once here rather than per record: the table lookup and the string tests on
+        # the operator's name were a measurable share of evaluating a million records.
+        self._operator = OPERATORS[self.op]
+        self._version = self.op == "version_at_least"
+        self._age = self.op.startswith("age_at")
+        self._age_key = f"{self.key}_age_days"
+        self._shown_text = _show(self.shown)
+        self._derived = self.key in DERIVED_KEYS
+
+    def test(self, record: Any, get: Getter, ctx: Ctx) -> bool | None:
+        actual = get(record, self.key) if self._derived else getattr(record, self.key, None)
+        if actual is None:
+            return None
+        if self._version and version_unknown(actual, self.arg, record):
+            return None
+        if self._age and age_unknown(actual, ctx.now):
+            return None
+        return bool(self._operator.test(actual, self.arg, ctx))
 
     def evaluate(self, record: Any, get: Getter, ctx: Ctx, trace: Trace) -> bool | None:
-        actual = get(record, self.key)
-        operator = OPERATORS[self.op]
+        actual = get(record, self.key) if self._derived else getattr(record, self.key, None)
+        operator = self._operator
         if actual is None:
             trace.evidence[self.key] = None
-            trace.unknown.append(f"{self.key} is unknown")
+            why = getattr(record, "notes", {}).get(self.key)
+            trace.unknown.append(f"{self.key} is unknown" + (f" ({why})" if why else ""))
             return None
-        if self.op == "version_at_least":
+        if self._version:
             why = version_unknown(actual, self.arg, record)
             if why:
                 trace.evidence[self.key] = actual
                 trace.unknown.append(why)
                 return None
+        if self._age:
+            why = age_unknown(actual, ctx.now)
+            if why:
+                trace.evidence[self.key] = _json_safe(actual)
+                trace.unknown.append(f"{self.key}: {why}")
+                return None
         ok = operator.test(actual, self.arg, ctx)
         shown_actual: Any = actual
-        shown_expected: Any = self.shown
-        if self.op == "version_at_least":
-            shown_expected = minimum_for(self.arg, record)
-        if self.op.startswith("age_at"):
+        if self._age:
             days = (ctx.now - actual).total_seconds() / 86400 if isinstance(actual, datetime) \
                 else (ctx.now.date() - actual).days
             shown_actual = int(days)
-            trace.evidence[f"{self.key}_age_days"] = shown_actual
-        trace.evidence[self.key] = _json_safe(actual)
+            trace.evidence[self._age_key] = shown_actual
+        trace.evidence[self.key] = actual if type(actual) in _PLAIN else _json_safe(actual)
         if not ok:
+            expected = _show(minimum_for(self.arg, record)) if self._version else self._shown_text
             trace.failed.append(operator.describe.format(
-                key=self.key, actual=_show(shown_actual), expected=_show(shown_expected)))
+                key=self.key, actual=_show(shown_actual), expected=expected))
         return bool(ok)
 
     def keys(self) -> set[str]:
@@ -117,6 +177,16 @@ class All(Condition):
                 result = None
         return result
 
+    def test(self, record: Any, get: Getter, ctx: Ctx) -> bool | None:
+        result: bool | None = True
+        for part in self.parts:
+            r = part.test(record, get, ctx)
+            if r is False:
+                return False
+            if r is None:
+                result = None
+        return result
+
     def keys(self) -> set[str]:
         return set().union(*(p.keys() for p in self.parts))
 
@@ -140,6 +210,16 @@ class Any_(Condition):
                 trace.failed.extend(sub.failed)
         return result
 
+    def test(self, record: Any, get: Getter, ctx: Ctx) -> bool | None:
+        result: bool | None = False
+        for part in self.parts:
+            r = part.test(record, get, ctx)
+            if r is True:
+                return True
+            if r is None:
+                result = None
+        return result
+
     def keys(self) -> set[str]:
         return set().union(*(p.keys() for p in self.parts))
 
@@ -157,6 +237,10 @@ class Not(Condition):
             trace.failed.append("the condition under 'not' holds")
             return False
         return None if r is None else True
+
+    def test(self, record: Any, get: Getter, ctx: Ctx) -> bool | None:
+        r = self.part.test(record, get, ctx)
+        return None if r is None else not r
 
     def keys(self) -> set[str]:
         return self.part.keys()

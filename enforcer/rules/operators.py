@@ -8,6 +8,7 @@ engine answers "unknown" for ``None`` before an operator is called.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -52,6 +53,18 @@ def _age_days(actual: datetime | date, now: datetime) -> float:
     return float((now.date() - actual).days)
 
 
+FUTURE_SLACK_DAYS = 1.0
+"""How far in the future a "last changed" time may be before it is not believed (clock skew)."""
+
+
+def age_unknown(actual: datetime | date, now: datetime) -> str | None:
+    """Why an age cannot be judged: a time after the as-of date (beyond clock skew) is a
+    corrupt or hostile value, and an age test on it would otherwise pass for ever."""
+    if _age_days(actual, now) < -FUTURE_SLACK_DAYS:
+        return f"{actual.isoformat()} is in the future, so its age is unknown"
+    return None
+
+
 def _contains(actual: tuple[str, ...], expected: str, _: Ctx) -> bool:
     want = expected.casefold()
     return any(item.casefold() == want for item in actual)
@@ -61,8 +74,13 @@ def _matches(actual: Any, pattern: re.Pattern[str], _: Ctx) -> bool:
     return pattern.search(str(actual)) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_version(text: str) -> tuple[int, ...] | None:
-    """'10.0.22631.4317' -> (10, 0, 22631, 4317); junk -> None (unknown, not old or new)."""
+    """'10.0.22631.4317' -> (10, 0, 22631, 4317); junk -> None (unknown, not old or new).
+
+    Cached: an estate has a handful of OS builds across thousands of devices, and each
+    comparison parses both versions more than once.
+    """
     parts = re.findall(r"\d+", text)
     return tuple(int(p) for p in parts) if parts else None
 

@@ -13,6 +13,7 @@ what an E-Safety Officer sees at 7am; they must arrive as one clear line
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,17 @@ from enforcer.store.schema import LATEST, MIGRATIONS, SERIAL
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 Row = dict[str, Any]
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text_safe(params: Sequence[Any]) -> tuple[Any, ...]:
+    """Parameters with lone surrogates replaced by U+FFFD, as the reports show them.
+
+    Directory data may carry an unpaired surrogate (a broken UTF-16 name from AD or Graph);
+    UTF-8 cannot encode one, so without this one hostile display name would make the whole
+    run unrecordable. Only used after a bind has failed, so ordinary runs pay nothing.
+    """
+    return tuple(_LONE_SURROGATE.sub("\ufffd", p) if isinstance(p, str) else p for p in params)
 
 
 class Database:
@@ -38,7 +50,10 @@ class Database:
     # -- queries -------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._translate():
-            cur = self._conn.execute(sql, tuple(params))
+            try:
+                cur = self._conn.execute(sql, tuple(params))
+            except UnicodeEncodeError:  # the bind failed, so nothing ran: safe to repeat
+                cur = self._conn.execute(sql, text_safe(params))
             cols = [d[0] for d in cur.description or ()]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
@@ -49,17 +64,36 @@ class Database:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; returns the number of rows changed."""
         with self._translate():
-            return self._conn.execute(sql, tuple(params)).rowcount
+            try:
+                return self._conn.execute(sql, tuple(params)).rowcount
+            except UnicodeEncodeError:
+                return self._conn.execute(sql, text_safe(params)).rowcount
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """An INSERT ... RETURNING id (SQLite >= 3.35 and PostgreSQL both support it)."""
         with self._translate():
-            row = self._conn.execute(sql + " RETURNING id", tuple(params)).fetchone()
+            try:
+                row = self._conn.execute(sql + " RETURNING id", tuple(params)).fetchone()
+            except UnicodeEncodeError:
+                row = self._conn.execute(sql + " RETURNING id", text_safe(params)).fetchone()
         return int(row[0])
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Rows before a row that cannot be bound are already written, so a savepoint takes
+        them back before the whole batch is repeated with text made storable."""
         with self._translate():
-            self._conn.executemany(sql, rows)
+            self._conn.execute("SAVEPOINT text_safe")
+            try:
+                try:
+                    self._conn.executemany(sql, rows)
+                except UnicodeEncodeError:
+                    self._conn.execute("ROLLBACK TO text_safe")
+                    self._conn.executemany(sql, [text_safe(r) for r in rows])
+            except BaseException:
+                self._conn.execute("ROLLBACK TO text_safe")
+                self._conn.execute("RELEASE text_safe")
+                raise
+            self._conn.execute("RELEASE text_safe")
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:

@@ -101,3 +101,78 @@ def test_engine_never_crashes_and_unknown_never_passes(records: list[object]) ->
 def test_config_model_defaults_are_the_demo() -> None:
     assert [s.type for s in ConfigModel().sources] == ["demo"]
     assert timedelta(days=1)  # keep import used
+
+
+# -- snapshot decode paths (connectors/snapshot.py) and the roster CSV (connectors/roster.py) -------
+
+JSONISH = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=False),
+              st.text(max_size=12), st.sampled_from(["staff", "windows", "2025-01-01T00:00:00+00:00",
+                                                     "2025-01-01", "9999-12-31T23:59:59+00:00", "\ud800"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+    max_leaves=6)
+SNAP_KEYS = st.sampled_from(["kind", "id", "source", "username", "role", "enabled", "password_last_set",
+                             "groups", "attributes", "platform", "form_factor", "date_of_birth", "year_group",
+                             "fine_grained", "notes", "pupil_id", "bogus"])
+
+
+@SETTINGS
+@given(kind=st.sampled_from(["account", "device", "domain", "pupil", "end", "nope", None]),
+       fields=st.dictionaries(SNAP_KEYS, JSONISH, max_size=6))
+def test_any_record_object_decodes_or_is_a_value_error(kind: object, fields: dict) -> None:
+    from connectors.snapshot import decode_record, encode_record
+
+    obj = {**fields, "kind": kind}
+    try:
+        record = decode_record(obj, source="fuzz")
+    except ValueError:
+        return
+    again = decode_record(encode_record(record), source="fuzz")  # what decodes, round-trips
+    assert again == record
+
+
+@SETTINGS
+@given(lines=st.lists(st.one_of(st.binary(max_size=40), JSONISH.map(lambda v: __import__("json").dumps(v).encode())),
+                      max_size=5),
+       header=st.booleans(), end=st.booleans())
+def test_any_snapshot_bytes_read_or_a_located_error(tmp_path_factory, lines: list[bytes], header: bool,
+                                                    end: bool) -> None:
+    import json
+
+    from connectors.snapshot import read_records
+
+    path = tmp_path_factory.mktemp("snap") / "s.jsonl"
+    head = [json.dumps({"format": "enforcer.snapshot", "version": 1}).encode()] if header else []
+    tail = [json.dumps({"kind": "end", "records": 0}).encode()] if end else []
+    path.write_bytes(b"\n".join(head + lines + tail))
+    try:
+        for _ in read_records(path):
+            pass
+    except InputError as exc:
+        assert str(exc).startswith(str(path))
+
+
+CELL = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@SETTINGS
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=8), max_size=6), raw_tail=st.binary(max_size=20))
+def test_any_roster_csv_reads_or_a_located_error(tmp_path_factory, rows: list[list[str]], raw_tail: bytes) -> None:
+    import csv
+    import io
+
+    from connectors.roster import RosterReader, Settings
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["UPN", "Forename", "Surname", "DOB", "Year", "On Roll", "Internet Consent"])
+    writer.writerows(rows)
+    path = tmp_path_factory.mktemp("roster") / "r.csv"
+    path.write_bytes(buf.getvalue().encode("utf-8") + raw_tail)
+    try:
+        entries = list(RosterReader("mis", path, Settings(path=str(path))).rows())
+    except InputError as exc:
+        assert str(exc).startswith(str(path))
+        return
+    ids = [e.pupil_id for e in entries]
+    assert len(ids) == len(set(ids)) and all(e.source == "mis" for e in entries)
