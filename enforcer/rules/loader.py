@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,16 @@ def resolve_pack(ref: str, base_dir: Path | None = None) -> Path:
 
 def load_pack(ref: str, base_dir: Path | None = None) -> Pack:
     path = resolve_pack(ref, base_dir)
+    try:
+        st = path.stat()
+    except OSError:
+        return compile_pack(load_file(path))  # load_file reports the problem with the path
+    return _compiled(str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(path: str, mtime_ns: int, size: int) -> Pack:
+    """An estate's schools mostly share a pack: parse it once per file version (Pack is immutable)."""
     return compile_pack(load_file(path))
 
 
