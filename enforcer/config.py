@@ -65,6 +65,8 @@ class ReportsModel(_Strict):
 
 class StoreModel(_Strict):
     url: str | None = None
+    password: dict[str, str] | None = None
+    """For a postgresql:// URL: ``{env: NAME}`` or ``{file: PATH}``; never written in the URL."""
     retention_days: int = Field(default=400, ge=1)
 
 

@@ -53,12 +53,21 @@ class Store:
         return retention.purge(self.db, now or datetime.now(UTC), retention_days)
 
 
-def open_store(config: Config | None = None, url: str | None = None, busy_timeout: float = 5.0) -> Store:
-    """Open (creating and migrating if needed) the store named by ``url`` or the configuration."""
+def open_store(config: Config | None = None, url: str | None = None, busy_timeout: float = 5.0,
+               password: str | None = None) -> Store:
+    """Open (creating and migrating if needed) the store named by ``url`` or the configuration.
+
+    A PostgreSQL password comes from ``password`` or the configuration's ``store.password``
+    secret reference (read only when the URL is PostgreSQL's), never from the URL."""
     home = ensure_private_dir(data_dir())
     base = config.base_dir if config is not None else Path.cwd()
     url = url or (config.model.store.url if config is not None else None) or default_url(home)
-    db = connect(url, base, busy_timeout)
+    if password is None and config is not None and config.model.store.password is not None \
+            and url.startswith(("postgresql://", "postgres://")):
+        from enforcer.secrets import read_secret
+
+        password = read_secret(config.model.store.password, "store.password")
+    db = connect(url, base, busy_timeout, password)
     try:
         db.migrate()
     except BaseException:

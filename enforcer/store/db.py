@@ -1,10 +1,10 @@
 """A database reached through a URL, with every driver error translated.
 
-SQLite is implemented; the SQL elsewhere in the store is written to run on
-PostgreSQL as well (``?`` placeholders are the only driver-specific spelling and
-are rewritten here). What PostgreSQL would still need is listed in
-docs/operations.md: a driver (psycopg 3), a ``_connect_postgresql`` beside
-``_connect_sqlite``, and the test suite run against a real server.
+``sqlite:///PATH`` (the default) is implemented here; ``postgresql://`` lives in
+:mod:`enforcer.store.pg` as a subclass that changes only the driver-specific
+parts (placeholders, ``BEGIN``, savepoints outside a transaction, the catalogue,
+error translation). The SQL elsewhere in the store is portable; ``?`` is its
+only placeholder.
 
 Why translate errors here: "database is locked" and "file is not a database" are
 what an E-Safety Officer sees at 7am; they must arrive as one clear line
@@ -40,9 +40,11 @@ def text_safe(params: Sequence[Any]) -> tuple[Any, ...]:
 
 
 class Database:
+    """The store's one way to run SQL. Subclasses override the ``_``-hooks, nothing else."""
+
     dialect = "sqlite"
 
-    def __init__(self, conn: sqlite3.Connection, where: str) -> None:
+    def __init__(self, conn: Any, where: str) -> None:
         self._conn = conn
         self.where = where
         self._depth = 0
@@ -50,10 +52,7 @@ class Database:
     # -- queries -------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._translate():
-            try:
-                cur = self._conn.execute(sql, tuple(params))
-            except UnicodeEncodeError:  # the bind failed, so nothing ran: safe to repeat
-                cur = self._conn.execute(sql, text_safe(params))
+            cur = self._run(sql, params)
             cols = [d[0] for d in cur.description or ()]
             return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
@@ -64,40 +63,39 @@ class Database:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; returns the number of rows changed."""
         with self._translate():
-            try:
-                return self._conn.execute(sql, tuple(params)).rowcount
-            except UnicodeEncodeError:
-                return self._conn.execute(sql, text_safe(params)).rowcount
+            return int(self._run(sql, params).rowcount)
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         """An INSERT ... RETURNING id (SQLite >= 3.35 and PostgreSQL both support it)."""
         with self._translate():
-            try:
-                row = self._conn.execute(sql + " RETURNING id", tuple(params)).fetchone()
-            except UnicodeEncodeError:
-                row = self._conn.execute(sql + " RETURNING id", text_safe(params)).fetchone()
+            row = self._run(sql + " RETURNING id", params).fetchone()
         return int(row[0])
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Rows before a row that cannot be bound are already written, so a savepoint takes
-        them back before the whole batch is repeated with text made storable."""
-        with self._translate():
-            self._conn.execute("SAVEPOINT text_safe")
+        them back before the whole batch is repeated with text made storable. The
+        transaction around it is the caller's when there is one (PostgreSQL allows a
+        savepoint only inside a transaction)."""
+        with self.transaction(), self._translate():
+            self._exec("SAVEPOINT text_safe", ())
             try:
                 try:
-                    self._conn.executemany(sql, rows)
-                except UnicodeEncodeError:
-                    self._conn.execute("ROLLBACK TO text_safe")
-                    self._conn.executemany(sql, [text_safe(r) for r in rows])
+                    self._execmany(sql, rows)
+                except Exception as exc:
+                    if not self._unbindable(exc):
+                        raise
+                    self._exec("ROLLBACK TO text_safe", ())
+                    self._execmany(sql, [self._safe(r) for r in rows])
             except BaseException:
-                self._conn.execute("ROLLBACK TO text_safe")
-                self._conn.execute("RELEASE text_safe")
+                if self._alive():
+                    self._exec("ROLLBACK TO text_safe", ())
+                    self._exec("RELEASE text_safe", ())
                 raise
-            self._conn.execute("RELEASE text_safe")
+            self._exec("RELEASE text_safe", ())
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
-        """All or nothing. Nested use joins the outer transaction."""
+        """All or nothing, and one writer at a time. Nested use joins the outer transaction."""
         if self._depth:
             self._depth += 1
             try:
@@ -105,21 +103,61 @@ class Database:
             finally:
                 self._depth -= 1
             return
-        with self._translate():
-            self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            with self._translate():
+                self._begin()
+        except BaseException:
+            self._rollback()  # PostgreSQL: BEGIN succeeded, the writer lock did not
+            raise
         self._depth = 1
         try:
             yield self
         except BaseException:
             self._depth = 0
-            self._conn.rollback()
+            self._rollback()
             raise
         self._depth = 0
         with self._translate():
-            self._conn.execute("COMMIT")
+            self._exec("COMMIT", ())
 
     def close(self) -> None:
         self._conn.close()
+
+    # -- driver hooks (SQLite here; enforcer.store.pg overrides them) --------------------
+    def _run(self, sql: str, params: Sequence[Any]) -> Any:
+        """One statement. A bind the driver refuses before sending anything (a lone
+        surrogate) ran nothing, so it is safe to repeat with the text made storable."""
+        try:
+            return self._exec(sql, tuple(params))
+        except Exception as exc:
+            if not self._unbindable(exc):
+                raise
+            return self._exec(sql, self._safe(params))
+
+    def _exec(self, sql: str, params: tuple[Any, ...]) -> Any:
+        return self._conn.execute(sql, params)
+
+    def _execmany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._conn.executemany(sql, rows)
+
+    def _unbindable(self, exc: BaseException) -> bool:
+        return isinstance(exc, UnicodeEncodeError)
+
+    def _safe(self, params: Sequence[Any]) -> tuple[Any, ...]:
+        return text_safe(params)
+
+    def _begin(self) -> None:
+        self._exec("BEGIN IMMEDIATE", ())  # takes the write lock now: one writer at a time
+
+    def _rollback(self) -> None:
+        self._conn.rollback()
+
+    def _alive(self) -> bool:
+        return True
+
+    def _catalogue(self) -> list[str]:
+        """Names of everything in the database, to tell an empty one from someone else's."""
+        return [r[0] for r in self._conn.execute("SELECT name FROM sqlite_master").fetchall()]
 
     @contextmanager
     def _translate(self) -> Iterator[None]:
@@ -132,8 +170,6 @@ class Database:
                                  "try again when it has finished") from None
             if "readonly" in text or "read-only" in text:
                 raise StoreError(f"store {self.where} is read-only") from None
-            if "disk" in text or "full" in text:
-                raise StoreError(f"store {self.where}: {text}") from None
             raise StoreError(f"store {self.where}: {text}") from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"store {self.where} is corrupt or not an enforcer store ({exc})") from None
@@ -141,25 +177,26 @@ class Database:
     # -- schema --------------------------------------------------------------------------
     def version(self) -> int:
         with self._translate():
-            has = self._conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-            ).fetchone()
-            if not has:
-                other = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-                if other:
+            names = self._catalogue()
+            if "schema_version" not in names:
+                if names:
                     raise StoreError(f"store {self.where} is a database but not an enforcer store")
                 return 0
-            row = self._conn.execute("SELECT max(version) FROM schema_version").fetchone()
+            row = self._exec("SELECT max(version) FROM schema_version", ()).fetchone()
         return int(row[0] or 0)
 
     def migrate(self) -> int:
-        """Bring the schema up to date; each step is its own transaction."""
+        """Bring the schema up to date; each step is its own transaction. The version is read
+        again inside each transaction, so two processes opening a new store at once apply
+        each step once (the transaction admits one writer at a time)."""
         current = self.version()
         if current > LATEST:
             raise StoreError(f"store {self.where} has schema version {current}, newer than this "
                              f"enforcer understands ({LATEST}); upgrade enforcer")
         for number in range(current + 1, LATEST + 1):
             with self.transaction():
+                if self.version() >= number:
+                    continue
                 if number == 1:
                     self.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
                 for stmt in MIGRATIONS[number - 1]:
@@ -177,13 +214,16 @@ def sqlite_path(url: str, base_dir: Path) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
-def connect(url: str, base_dir: Path, busy_timeout: float = 5.0) -> Database:
+def connect(url: str, base_dir: Path, busy_timeout: float = 5.0, password: str | None = None) -> Database:
+    """``password`` is for PostgreSQL only and never part of the URL (which is shown in messages)."""
     if url.startswith("sqlite:///"):
         return _connect_sqlite(sqlite_path(url, base_dir), busy_timeout)
     if url.startswith(("postgresql://", "postgres://")):
-        raise StoreError("PostgreSQL stores are not available in this build: no PostgreSQL driver "
-                         "is installed (see docs/operations.md, 'Store')")
-    raise StoreError(f"unsupported store URL {url.split(':', 1)[0]!r}: use sqlite:///PATH")
+        from enforcer.store.pg import connect_postgresql  # psycopg is only needed for this URL
+
+        return connect_postgresql(url, busy_timeout, password)
+    raise StoreError(f"unsupported store URL {url.split(':', 1)[0]!r}: "
+                     "use sqlite:///PATH or postgresql://USER@HOST/DB")
 
 
 def _connect_sqlite(path: Path, busy_timeout: float) -> Database:

@@ -124,3 +124,56 @@ def smtp_server(tmp_path: Path) -> Iterator[Mailbox]:
 def smtp_tls_server(tmp_path: Path) -> Iterator[Mailbox]:
     """STARTTLS required, AUTH LOGIN/PLAIN with user 'digest' / 's3cret-Pass'."""
     yield from _serve(tmp_path, tls=True, user="digest", password="s3cret-Pass")
+
+
+# -- PostgreSQL: one real server for the session, a fresh schema per test ---------------------
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL on loopback (tests/services/postgres.py). Skips with the reason when this
+    machine cannot run one, except under CI (env ``CI`` set), where it fails: CI must run them."""
+    import os
+
+    from tests.services.postgres import PostgresServer, PostgresUnavailable
+
+    server = PostgresServer()
+    try:
+        server.start()
+    except BaseException as exc:
+        server.stop()
+        if not isinstance(exc, PostgresUnavailable):
+            raise
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL store tests but no server could be started: {exc}")
+        pytest.skip(f"no PostgreSQL server on this machine: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture()
+def pg_url(pg_server, request: pytest.FixtureRequest) -> str:
+    """The server's URL with ``search_path`` set to a schema of this test's own (dropped after)."""
+    import re
+
+    schema = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    pg_server.admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    pg_server.admin(f"CREATE SCHEMA {schema}")
+    yield f"{pg_server.url}?options=-csearch_path%3D{schema}"
+    pg_server.admin(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture()
+def pg_store(home: Path, pg_url: str):
+    from enforcer.store import open_store
+    from tests.services.postgres import PASSWORD
+
+    s = open_store(url=pg_url, password=PASSWORD)
+    yield s
+    s.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, home: Path):
+    """The same test on both engines."""
+    yield request.getfixturevalue("store" if request.param == "sqlite" else "pg_store")
