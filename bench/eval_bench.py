@@ -84,7 +84,9 @@ def phase_read(folder: Path) -> dict[str, Any]:
 
 
 def phase_engine(folder: Path, pack_name: str, keep: bool = False) -> dict[str, Any]:
+    from collections import Counter
     from datetime import datetime
+    from operator import attrgetter
 
     from connectors.estate import snapshot_paths
     from connectors.snapshot import SnapshotSource
@@ -96,13 +98,15 @@ def phase_engine(folder: Path, pack_name: str, keep: bool = False) -> dict[str, 
     as_of = datetime.fromisoformat(AS_OF + "T00:00:00+00:00")
     started, cpu0 = time.perf_counter(), cpu_seconds()
     records = objects = 0
-    statuses: dict[str, int] = {}
+    # Counted by Status member and named once at the end: reading ``f.status.value`` (an enum
+    # property) per finding was ~5% of the time this benchmark charged to the engine.
+    statuses: Counter = Counter()
+    status = attrgetter("status")
 
     kept: list = []
 
     def sink(findings: list) -> None:  # a streaming reporter would write here; we only count
-        for f in findings:
-            statuses[f.status.value] = statuses.get(f.status.value, 0) + 1
+        statuses.update(map(status, findings))
         if keep:  # what enforcer.run.run() does today: every finding held until the end
             kept.extend(findings)
 
@@ -115,7 +119,7 @@ def phase_engine(folder: Path, pack_name: str, keep: bool = False) -> dict[str, 
             sink(engine.evaluate(record))
         sink(engine.finish())
     return {"seconds": time.perf_counter() - started, "cpu_seconds": cpu_seconds() - cpu0, "records": records,
-            "objects": objects, "findings": statuses, "peak_rss_mb": peak_rss_mb()}
+            "objects": objects, "findings": {s.value: n for s, n in statuses.items()}, "peak_rss_mb": peak_rss_mb()}
 
 
 def phase_run(folder: Path) -> dict[str, Any]:

@@ -61,6 +61,11 @@ class Condition:
         """
         raise NotImplementedError
 
+    def passes(self, record: Any, get: Getter, ctx: Ctx) -> dict[str, Any] | None:
+        """``evaluate``'s evidence if it would answer True; None otherwise or if not cheaply known
+        (then ask ``evaluate``). Why: most expectations pass; a Trace each was a cost at 1M."""
+        return None
+
     def keys(self) -> set[str]:
         raise NotImplementedError
 
@@ -113,6 +118,16 @@ class Leaf(Condition):
         if self._age and age_unknown(actual, ctx.now):
             return None
         return bool(self._operator.test(actual, self.arg, ctx))
+
+    def passes(self, record: Any, get: Getter, ctx: Ctx) -> dict[str, Any] | None:
+        if self._age:  # its evidence also holds the age in days: left to evaluate()
+            return None
+        actual = get(record, self.key) if self._derived else getattr(record, self.key, None)
+        if actual is None or (self._version and version_unknown(actual, self.arg, record)):
+            return None
+        if not self._operator.test(actual, self.arg, ctx):
+            return None
+        return {self.key: actual if type(actual) in _PLAIN else _json_safe(actual)}
 
     def evaluate(self, record: Any, get: Getter, ctx: Ctx, trace: Trace) -> bool | None:
         actual = get(record, self.key) if self._derived else getattr(record, self.key, None)
@@ -186,6 +201,15 @@ class All(Condition):
             if r is None:
                 result = None
         return result
+
+    def passes(self, record: Any, get: Getter, ctx: Ctx) -> dict[str, Any] | None:
+        evidence: dict[str, Any] = {}
+        for part in self.parts:
+            found = part.passes(record, get, ctx)
+            if found is None:
+                return None
+            evidence.update(found)
+        return evidence
 
     def keys(self) -> set[str]:
         return set().union(*(p.keys() for p in self.parts))
