@@ -41,7 +41,7 @@ from connectors.snapshot_codec import (  # noqa: F401 - re-exported for callers
     decode_record,
     encode_record,
 )
-from enforcer.errors import InputError, SourceError
+from enforcer.errors import InputError, SourceError, file_error
 from enforcer.models import Record
 
 __all__ = ["FORMAT", "VERSION", "SnapshotHeader", "SnapshotWriter", "write_snapshot", "read_header",
@@ -148,16 +148,10 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
             if rest:
                 n += 1
                 yield n, rest
-    except FileNotFoundError:
-        raise InputError("snapshot file not found", str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a snapshot file", str(path)) from None
-    except PermissionError:
-        raise InputError("permission denied", str(path)) from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise InputError(f"damaged gzip data ({exc or 'truncated'})", str(path), n + 1) from None
     except OSError as exc:
-        raise InputError(f"cannot read snapshot: {exc.strerror or exc}", str(path)) from None
+        raise file_error(exc, path, "snapshot file") from None
 
 
 _scan = json.JSONDecoder().scan_once

@@ -46,6 +46,17 @@ class PolicyError(InputError):
         return "\n".join(InputError.__str__(p) for p in self.problems) or "invalid policy pack"
 
 
+def file_error(exc: OSError, path: object, what: str = "file") -> InputError:
+    """One wording for every file we fail to open, whoever opens it."""
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"{what} not found", str(path))
+    if isinstance(exc, IsADirectoryError):
+        return InputError(f"is a directory, not a {what}", str(path))
+    if isinstance(exc, PermissionError):
+        return InputError("permission denied", str(path))
+    return InputError(f"cannot read {what}: {exc.strerror or exc}", str(path))
+
+
 class ConfigError(InputError):
     """The configuration file (or a file it points at) is wrong."""
 

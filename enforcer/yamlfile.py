@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from enforcer.errors import InputError
+from enforcer.errors import InputError, file_error
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -109,12 +109,8 @@ def load_file(path: str | Path) -> Located:
         if p.stat().st_size > MAX_BYTES:
             raise InputError(f"file is larger than {MAX_BYTES // 1024} KiB", str(p))
         raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", str(p)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", str(p)) from None
-    except PermissionError:
-        raise InputError("permission denied", str(p)) from None
+    except OSError as exc:
+        raise file_error(exc, p) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

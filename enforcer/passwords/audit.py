@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from enforcer.errors import InputError
+from enforcer.errors import InputError, file_error
 from enforcer.passwords.check import Reason, UserDetails, Verdict, check_password
 from enforcer.passwords.policy import PasswordPolicy
 
@@ -39,14 +39,10 @@ def read_text(path: str | Path) -> str:
         if p.stat().st_size > MAX_AUDIT_BYTES:
             raise InputError("file is larger than 50 MiB", str(p))
         return p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found", str(p)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file", str(p)) from None
     except UnicodeDecodeError:
         raise InputError("not valid UTF-8", str(p)) from None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", str(p)) from None
+        raise file_error(exc, p) from None
 
 
 def audit_text(text: str, policy: PasswordPolicy, school: str | None = None) -> list[AuditRow]:

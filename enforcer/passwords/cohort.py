@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from enforcer.errors import InputError, UsageError
+from enforcer.errors import InputError, UsageError, file_error
 from enforcer.passwords.check import UserDetails
 from enforcer.passwords.generate import generate
 from enforcer.passwords.policy import PasswordPolicy
@@ -70,12 +70,10 @@ def read_roster(path: str | Path) -> list[Pupil]:
             raise InputError("roster is larger than 10 MiB", str(p))
         with p.open(encoding="utf-8-sig", newline="") as fh:
             header = next(csv.reader(fh), [])
-    except FileNotFoundError:
-        raise InputError("file not found", str(p)) from None
     except (UnicodeDecodeError, csv.Error):
         raise InputError("not a UTF-8 CSV file", str(p), 1) from None
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", str(p)) from None
+        raise file_error(exc, p) from None
     folded = {h.strip().casefold() for h in header}
     found = {field: next((h for h in names if h.casefold() in folded), None)
              for field, names in _HEADINGS.items()}
