@@ -20,6 +20,7 @@ from pathlib import Path
 from enforcer.config import LOOPBACK, EmailModel
 from enforcer.errors import ConfigError, EnforcerError
 from enforcer.models import Finding, RunResult
+from enforcer.reports.common import scrub, visible
 from enforcer.secrets import read_secret
 from enforcer.store.diff import RunDiff
 
@@ -36,8 +37,10 @@ def _plural(n: int, word: str) -> str:
 
 
 def _line(f: Finding) -> str:
+    """One line per item: a newline or bidi override in a display name must not forge lines."""
     who = f.subject.name or f.subject.id
-    return f"- [{f.severity.value.upper()}] {f.title}: {f.subject.kind.value} {who}. {f.message}"
+    text = f"- [{f.severity.value.upper()}] {f.title}: {f.subject.kind.value} {who}. {f.message}"
+    return visible(scrub(text)).replace("\n", "\\n").replace("\t", " ")
 
 
 def compose(result: RunResult, diff: RunDiff, email: EmailModel, report: Path | None = None) -> EmailMessage:

@@ -115,6 +115,10 @@ class Engine:
             self._plan[kind] = plan
             self._slots[kind] = len(selectors)
 
+    def evaluated_rules(self) -> tuple[str, ...]:
+        """After ``finish``: the rules that really ran (roster rules need a complete roster)."""
+        return tuple(r.id for r in self.rules if "roster" not in r.needs or self.roster is not None)
+
     def input_incomplete(self) -> None:
         """A source failed: reconciling the roll against partial data would invent findings."""
         self._roster_failed = True

@@ -22,6 +22,7 @@ from typing import Any
 
 from enforcer.config import Config, SchoolConfig
 from enforcer.errors import EnforcerError
+from enforcer.logs import redact
 from enforcer.models import PackInfo, RunResult, Status
 from enforcer.reports.common import scrub, visible
 from enforcer.run import RunOptions, RunOutcome, SchoolSummary
@@ -75,7 +76,11 @@ def _one(config: Config, school: SchoolConfig, options: RunOptions, run_school: 
             outcome = run_school(one, opts)
     except EnforcerError as exc:
         log.warning("school %s failed: %s", school.id, exc)
-        return SchoolSummary(school.id, school.name, False, {}, {}, {}, (), exc.exit_code, str(exc))
+        return SchoolSummary(school.id, school.name, False, {}, {}, {}, (), exc.exit_code, redact(str(exc)))
+    except Exception as exc:  # noqa: BLE001 - a bug in one school is recorded for it (exit 4), not lost
+        log.exception("school %s: internal error", school.id)
+        return SchoolSummary(school.id, school.name, False, {}, {}, {}, (), 4,
+                             redact(f"internal error ({type(exc).__name__}): {exc}"))
     return summarise(school, outcome)
 
 

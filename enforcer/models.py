@@ -302,6 +302,9 @@ class RunResult:
     pack: PackInfo
     sources: tuple[SourceStatus, ...]
     findings: tuple[Finding, ...]
+    rules: tuple[str, ...] = ()
+    """The rules this run actually evaluated. A finding of any other rule (another pack, a
+    ``--rule`` subset, a roster rule with no roster) cannot have been fixed by this run."""
 
     @property
     def complete(self) -> bool:

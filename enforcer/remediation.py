@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from enforcer.actions.catalog import ACTIONS
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
 from enforcer.errors import UsageError
+from enforcer.logs import redact
 from enforcer.models import Finding, Status
 from enforcer.store import records
 from enforcer.store.db import Database
@@ -139,7 +140,7 @@ def _apply(plan: ActionPlan, remediator: object | None, clock: Clock) -> ActionR
     try:
         result: ActionResult = remediator.apply(plan)  # type: ignore[attr-defined]
     except Exception as exc:  # noqa: BLE001 - recorded as FAILED in the audit log, the report and the exit code
-        return ActionResult(plan, Outcome.FAILED, clock(), f"{type(exc).__name__}: {exc}")
+        return ActionResult(plan, Outcome.FAILED, clock(), redact(f"{type(exc).__name__}: {exc}"))
     return result
 
 
@@ -172,7 +173,7 @@ def undo(db: Database, remediators: Mapping[str, object], *, action_id: int | No
             try:
                 res = remediator.undo(e.as_result())  # type: ignore[attr-defined]
             except Exception as exc:  # noqa: BLE001 - recorded as FAILED, as for apply
-                res = ActionResult(e.plan, Outcome.FAILED, clock(), f"{type(exc).__name__}: {exc}")
+                res = ActionResult(e.plan, Outcome.FAILED, clock(), redact(f"{type(exc).__name__}: {exc}"))
         records.log_outcome(db, new_id, res)
         results.append(res)
         ids.append(new_id)

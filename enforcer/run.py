@@ -166,6 +166,7 @@ def run_school(config: Config, options: RunOptions, history: Any = None) -> RunO
     result = RunResult(
         run_id=run_id, started=started, finished=datetime.now(UTC), as_of=as_of,
         school=config.school.name, pack=pack.info, sources=tuple(statuses), findings=tuple(findings),
+        rules=engine.evaluated_rules(),
     )
     extras = None
     if history is not None:  # history hook 2/3: exceptions, store, diff, remediation

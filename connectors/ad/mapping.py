@@ -139,7 +139,9 @@ def platform(operating_system: str | None) -> Platform | None:
         return Platform.LINUX
     if "chrome" in os_name:
         return Platform.CHROMEOS
-    return Platform.OTHER
+    # An operatingSystem we do not recognise is unknown, not "other": "other" would let the
+    # platform selectors skip encryption, anti-virus and firewall rules for a writable string.
+    return None
 
 
 _WINDOWS_BUILD = re.compile(r"^\s*(\d+)\.(\d+)\s*\((\d+)\)\s*$")

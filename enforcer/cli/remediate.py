@@ -53,6 +53,9 @@ def cmd_remediate(args: argparse.Namespace) -> int:
         if args.apply and latest and latest[0].id != row.id:
             raise UsageError(f"run {row.id} is not the latest run for {row.school}; its findings may be out "
                              f"of date (latest: {latest[0].id})")
+        if args.apply and row.state != "complete":
+            raise UsageError(f"run {row.id} is {row.state}: it saw only part of the school, so nothing is "
+                             "applied from it (plans can still be listed without --apply)")
         planned = remediation.plan(runs.run_findings(store.db, row.id), remediation.modes_of(pack),
                                    records.marked(store.db))
         if not planned:

@@ -46,9 +46,12 @@ class RunDiff:
 
 def compute_diff(run_id: str, current: Iterable[Finding], sources: Iterable[SourceStatus],
                  previous: Mapping[str, Finding], against: str | None,
-                 failed_before: Collection[str] = ()) -> RunDiff:
+                 failed_before: Collection[str] = (), evaluated: Collection[str] = ()) -> RunDiff:
     """``previous``: the last complete run's failing findings by fingerprint.
-    ``failed_before``: fingerprints that failed in any earlier run (to tell regressed from new)."""
+    ``failed_before``: fingerprints that failed in any earlier run (to tell regressed from new).
+    ``evaluated``: the rules this run ran; a finding of another rule is unknown, never fixed
+    (empty means every rule, for runs recorded before this was kept)."""
+    ran = set(evaluated)
     ok_sources = {s.name for s in sources if s.ok}
     now = {f.fingerprint: f for f in current}
     new, regressed, still, fixed, unknown = [], [], [], [], []
@@ -65,7 +68,8 @@ def compute_diff(run_id: str, current: Iterable[Finding], sources: Iterable[Sour
         cur = now.get(fp)
         if cur is not None and cur.status in FAILING:
             continue
-        if old.subject.source not in ok_sources or (cur is not None and cur.status == Status.ERROR):
+        if (old.subject.source not in ok_sources or (cur is not None and cur.status == Status.ERROR)
+                or (ran and old.rule not in ran)):
             unknown.append(old)
         else:
             fixed.append(old)

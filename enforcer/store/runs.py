@@ -76,7 +76,8 @@ def record_run(db: Database, result: RunResult, subjects: int | None = None,
         fps = [f.fingerprint for f in result.findings if f.status in FAILING and f.fingerprint not in previous]
         diff = compute_diff(result.run_id, result.findings, result.sources, previous,
                             prev.id if prev else None,
-                            _failed_before(db, fps, ts(prev.started)) if prev else set())
+                            _failed_before(db, fps, ts(prev.started)) if prev else set(),
+                            evaluated=result.rules)
         change = diff.change_of()
         if not db.one("SELECT id FROM runs WHERE id = ?", (result.run_id,)):
             db.execute("INSERT INTO runs (id, school, started, state) VALUES (?, ?, ?, 'started')",
@@ -147,9 +148,11 @@ def _track(db: Database, result: RunResult, stored: list[Finding],
     if not ok:
         return
     marks = ", ".join("?" * len(ok))
-    open_rows = db.query(f"SELECT fingerprint FROM findings WHERE school = ? AND resolved IS NULL "
+    open_rows = db.query(f"SELECT fingerprint, rule FROM findings WHERE school = ? AND resolved IS NULL "
                          f"AND source IN ({marks})", (result.school, *ok))
-    gone = [(now, r["fingerprint"]) for r in open_rows if r["fingerprint"] not in seen]
+    ran = set(result.rules)
+    gone = [(now, r["fingerprint"]) for r in open_rows
+            if r["fingerprint"] not in seen and (not ran or r["rule"] in ran)]
     db.executemany("UPDATE findings SET resolved = ?, marked_at = NULL, marked_by = NULL "
                    "WHERE fingerprint = ?", gone)
 
