@@ -90,8 +90,22 @@ async def read_all(client: GraphClient, tracking_apps: Sequence[str], snap: Snap
         first = _first(eg)
         if first is not None:
             raise first from None
+        shape = eg.subgroup((KeyError, TypeError, AttributeError, ValueError))
+        if shape is not None:
+            # A reply missing an expected key or of the wrong type is a source we could not read
+            # (run incomplete, exit 3), not a crash; the exception is named so it can be traced.
+            exc = _leaf(shape)
+            raise SourceError(f"Graph sent a reply of an unexpected shape "
+                              f"({type(exc).__name__}: {str(exc)[:200]})") from None
         raise
     return snap
+
+
+def _leaf(eg: BaseExceptionGroup) -> BaseException:
+    exc: BaseException = eg
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return exc
 
 
 async def _when_done(tasks: Sequence[asyncio.Task[None]], then: Callable[[], None]) -> None:

@@ -155,3 +155,10 @@ def test_audit_cli_reads_graph_from_the_documented_configuration(server: GraphSe
     report = json.loads(capsys.readouterr().out)
     text = json.dumps(report)
     assert "STU-LT-0142" in text and "computer-encrypted" in text
+
+
+def test_a_reply_of_the_wrong_shape_fails_the_source_not_the_program(make_source, server: GraphServer):
+    """A device with no id (or a user that is not an object) is an unreadable source: exit 3, not 4."""
+    server.tenant.devices.append({"deviceName": "NO-ID", "operatingSystem": "Windows"})
+    with pytest.raises(SourceError, match=r"unexpected shape"):
+        list(make_source().collect())
