@@ -184,18 +184,15 @@ def undo(db: Database, remediators: Mapping[str, object], *, action_id: int | No
 
 def remediators_for(config: object, names: Iterable[str]) -> dict[str, object]:
     """Build the named sources from the configuration and keep those that can make changes."""
-    from connectors.base import BuildContext, Remediator
+    from connectors.base import Remediator
     from enforcer import sources as source_types
-    from enforcer.secrets import read_secret
 
     out: dict[str, object] = {}
     wanted = set(names)
     for sc in getattr(config, "sources", ()):
         if sc.name not in wanted:
             continue
-        ctx = BuildContext(secrets=read_secret, classifier=config.classifier(),  # type: ignore[attr-defined]
-                           base_dir=config.base_dir)  # type: ignore[attr-defined]
-        src = source_types.builder(sc.type)(sc.name, sc.settings, ctx)
+        src = source_types.build_source(config, sc)
         if isinstance(src, Remediator):
             out[sc.name] = src
     return out

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.base import BuildContext  # interface module only: no connector code
 from enforcer import sources as source_types
 from enforcer.config import Config, SourceConfig
 from enforcer.engine import Engine
@@ -33,7 +32,6 @@ from enforcer.models import (
     Status,
 )
 from enforcer.rules.loader import load_pack
-from enforcer.secrets import read_secret
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +137,8 @@ def run_school(config: Config, options: RunOptions, history: Any = None) -> RunO
         if unknown:
             raise UsageError(f"no rule {unknown[0]!r} in pack {pack.info.name}")
     chosen = select_sources(config, options.source_names)
-    ctx = BuildContext(secrets=read_secret, classifier=config.classifier(), base_dir=config.base_dir,
-                       tracking_apps=pack.tracking_apps, as_of=as_of)
-    built = [(sc, source_types.builder(sc.type)(sc.name, sc.settings, ctx)) for sc in chosen]
+    built = [(sc, source_types.build_source(config, sc, tracking_apps=pack.tracking_apps, as_of=as_of))
+             for sc in chosen]
     if history is not None:  # history hook 1/3: run lock + "started" row
         history.begin(config, run_id, started)
 

@@ -7,12 +7,12 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from connectors.base import BuildContext
 from enforcer import sources as source_types
+from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.errors import EnforcerError, UsageError
+from enforcer.logs import redact
 from enforcer.rules.loader import load_pack
-from enforcer.secrets import read_secret
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -50,14 +50,12 @@ def cmd_check(args: argparse.Namespace) -> int:
           f"{pack.info.version} ({len(pack.rules)} rules)")
     if args.offline:
         return 0
-    ctx = BuildContext(secrets=read_secret, classifier=config.classifier(), base_dir=config.base_dir,
-                       tracking_apps=pack.tracking_apps)
     failed = 0
     for sc in config.sources:
         try:
-            source = source_types.builder(sc.type)(sc.name, sc.settings, ctx)
-            print(f"  {sc.name} ({sc.type}): ok: {source.check()}")
+            source = source_types.build_source(config, sc, tracking_apps=pack.tracking_apps)
+            say(f"  {sc.name} ({sc.type}): ok: {source.check()}")
         except EnforcerError as exc:
             failed += 1
-            print(f"  {sc.name} ({sc.type}): FAILED: {exc}")
+            say(f"  {sc.name} ({sc.type}): FAILED: {redact(str(exc))}")
     return 3 if failed else 0

@@ -37,21 +37,17 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from connectors.base import BuildContext
     from connectors.snapshot import write_snapshot
     from enforcer import sources as source_types
     from enforcer.config import load_config
     from enforcer.rules.loader import load_pack
     from enforcer.run import parse_as_of
-    from enforcer.secrets import read_secret
 
     config = load_config(args.config)
     chosen = _choose(config.sources, args.source)
     as_of = parse_as_of(args.as_of) if args.as_of else datetime.now(UTC)
     pack = load_pack(config.model.policy, config.base_dir)
-    ctx = BuildContext(secrets=read_secret, classifier=config.classifier(), base_dir=config.base_dir,
-                       tracking_apps=pack.tracking_apps, as_of=as_of)
-    source = source_types.builder(chosen.type)(chosen.name, chosen.settings, ctx)
+    source = source_types.build_source(config, chosen, tracking_apps=pack.tracking_apps, as_of=as_of)
     output = Path(args.output)
     n = write_snapshot(output, source.collect(), school=config.school.name, source=chosen.name,
                        exported=datetime.now(UTC))

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from enforcer.errors import EnforcerError
 from enforcer.exceptions import PolicyException, apply_exceptions, beside_pack, load_exceptions_file
 from enforcer.logs import redact
 from enforcer.models import RunResult
@@ -123,7 +124,14 @@ class RunHistory:
         if not planned:
             return
         enforce = {p.plan.subject.source for p in planned if p.mode == "enforce"}
-        remediators = remediation.remediators_for(self.config, enforce) if enforce and result.complete else {}
+        remediators: dict[str, object] = {}
+        if enforce and result.complete:
+            try:
+                remediators = remediation.remediators_for(self.config, enforce)
+            except EnforcerError as exc:
+                # The run is recorded; its reports must still be written. Without a source that
+                # can act, each enforce plan is recorded as skipped, and the reason is shown.
+                self.messages.append(f"remediation skipped: {redact(str(exc))}")
         cfg = self.config.model.remediation
         row = self.store.db.one("SELECT subjects FROM runs WHERE id = ?", (result.run_id,))
         # An incomplete run saw only part of the school: its plans are recorded, never applied.

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors.base import BuildContext
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
-from enforcer.errors import SourceError
+from enforcer.errors import ConfigError, SourceError
 from enforcer.models import Account, Record, Role
 
 
@@ -21,6 +21,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     fail_after: int = 2
     fail: bool = True
+    refuse_rebuild: bool = False
+    """Fail every build after the first, as when a secret file disappears during a run."""
 
 
 class FailingSource:
@@ -53,5 +55,11 @@ class FailingSource:
         return ActionResult(result.plan, Outcome.UNDONE, datetime.now(UTC))
 
 
+BUILDS: dict[str, int] = {}
+
+
 def build(name: str, settings: Settings, ctx: BuildContext) -> FailingSource:
+    BUILDS[name] = BUILDS.get(name, 0) + 1
+    if settings.refuse_rebuild and BUILDS[name] > 1:
+        raise ConfigError(f"{name}: secret file is gone")
     return FailingSource(name, settings)
