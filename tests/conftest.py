@@ -14,3 +14,11 @@ def _private_enforcer_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch
     home = tmp_path_factory.mktemp("enforcer-home")
     monkeypatch.setenv("ENFORCER_HOME", str(home))
     return home
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the real PostgreSQL server carries the ``postgres`` marker, so
+    ``-m postgres`` (and ``-m "not postgres"``) select exactly the tests that need it."""
+    for item in items:
+        if "pg_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
