@@ -7,6 +7,7 @@ ship inside the package, so ``pip install .`` maps the folder into ``enforcer``.
 from setuptools import find_packages, setup
 
 setup(
-    packages=find_packages(include=["enforcer", "enforcer.*", "connectors", "connectors.*"]) + ["enforcer.packs"],
+    packages=find_packages(include=["enforcer", "enforcer.*", "connectors", "connectors.*"])
+    + ["enforcer.packs"],
     package_dir={"enforcer.packs": "policies"},
 )

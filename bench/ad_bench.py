@@ -56,7 +56,10 @@ def ldif(start: int, count: int, batch: int) -> tuple[str, int, str | None]:
     if batch == 0:
         out += [f"dn: {OU}\nobjectClass: organizationalUnit"]
     ou_users, ou_pcs = f"OU=Users{batch},{OU}", f"OU=Computers{batch},{OU}"
-    out += [f"dn: {ou_users}\nobjectClass: organizationalUnit", f"dn: {ou_pcs}\nobjectClass: organizationalUnit"]
+    out += [
+        f"dn: {ou_users}\nobjectClass: organizationalUnit",
+        f"dn: {ou_pcs}\nobjectClass: organizationalUnit",
+    ]
     staff: list[str] = []
     for i in range(start, start + count):
         dn = f"CN=u{i:06d},{ou_users}"
@@ -64,32 +67,42 @@ def ldif(start: int, count: int, batch: int) -> tuple[str, int, str | None]:
         uac = 512 | (0x10000 if i % 7 == 0 else 0)
         pwd = filetime(now - timedelta(days=i % 400)) if i % 50 else 0
         desc = "" if is_staff else f"\ndescription: Year {i % 7}"
-        out.append(f"dn: {dn}\nobjectClass: user\nsAMAccountName: u{i:06d}\nuserPrincipalName: u{i:06d}@school.test"
-                   f"\ndisplayName: User {i}\nuserAccountControl: {uac}\npwdLastSet: {pwd}{desc}")
+        out.append(
+            f"dn: {dn}\nobjectClass: user\nsAMAccountName: u{i:06d}\nuserPrincipalName: u{i:06d}@school.test"
+            f"\ndisplayName: User {i}\nuserAccountControl: {uac}\npwdLastSet: {pwd}{desc}"
+        )
         if is_staff:
             staff.append(dn)
     for i in range(start // 5, (start + count) // 5):
         dn = f"CN=PC{i:06d},{ou_pcs}"
         os_name, ver = ("Windows 11 Pro", "10.0 (22631)") if i % 3 else ("Windows 10 Pro", "10.0 (19045)")
-        out.append(f"dn: {dn}\nobjectClass: computer\nsAMAccountName: PC{i:06d}$\nuserAccountControl: 4096"
-                   f"\noperatingSystem: {os_name}\noperatingSystemVersion: {ver}\ndNSHostName: pc{i:06d}.school.test")
+        out.append(
+            f"dn: {dn}\nobjectClass: computer\nsAMAccountName: PC{i:06d}$\nuserAccountControl: 4096"
+            f"\noperatingSystem: {os_name}\noperatingSystemVersion: {ver}\ndNSHostName: pc{i:06d}.school.test"
+        )
         if i % 2 == 0:
-            out.append(f"dn: CN=2026-01-01T00:00:00-00:00{{00000000-0000-4000-8000-{i:012d}}},{dn}\n"
-                       f"objectClass: msFVE-RecoveryInformation\nmsFVE-RecoveryGuid:: AAAAAAAAAECAAAAAAAAAAA==\n"
-                       f"msFVE-RecoveryPassword: 111111-222222-333333-444444-555555-666666-777777-{i % 1000000:06d}")
+            out.append(
+                f"dn: CN=2026-01-01T00:00:00-00:00{{00000000-0000-4000-8000-{i:012d}}},{dn}\n"
+                f"objectClass: msFVE-RecoveryInformation\nmsFVE-RecoveryGuid:: AAAAAAAAAECAAAAAAAAAAA==\n"
+                f"msFVE-RecoveryPassword: 111111-222222-333333-444444-555555-666666-777777-{i % 1000000:06d}"
+            )
     group = f"CN=Staff{batch},{OU}"
-    out.append(f"dn: {group}\nobjectClass: group\nsAMAccountName: Staff{batch}\n"
-               + "\n".join(f"member: {m}" for m in staff))
+    out.append(
+        f"dn: {group}\nobjectClass: group\nsAMAccountName: Staff{batch}\n"
+        + "\n".join(f"member: {m}" for m in staff)
+    )
     modify = None
     if batch == 0:
         out.append(f"dn: CN=Staff,{OU}\nobjectClass: group\nsAMAccountName: BenchStaff\nmember: {group}")
-        out.append(f"dn: CN=Bench Staff PSO,CN=Password Settings Container,CN=System,{BASE}\n"
-                   "objectClass: msDS-PasswordSettings\nmsDS-PasswordSettingsPrecedence: 10\n"
-                   "msDS-PasswordReversibleEncryptionEnabled: FALSE\nmsDS-PasswordHistoryLength: 24\n"
-                   "msDS-PasswordComplexityEnabled: TRUE\nmsDS-MinimumPasswordLength: 12\n"
-                   "msDS-MinimumPasswordAge: -864000000000\nmsDS-MaximumPasswordAge: -77760000000000\n"
-                   "msDS-LockoutThreshold: 5\nmsDS-LockoutObservationWindow: -18000000000\n"
-                   f"msDS-LockoutDuration: -18000000000\nmsDS-PSOAppliesTo: CN=Staff,{OU}")
+        out.append(
+            f"dn: CN=Bench Staff PSO,CN=Password Settings Container,CN=System,{BASE}\n"
+            "objectClass: msDS-PasswordSettings\nmsDS-PasswordSettingsPrecedence: 10\n"
+            "msDS-PasswordReversibleEncryptionEnabled: FALSE\nmsDS-PasswordHistoryLength: 24\n"
+            "msDS-PasswordComplexityEnabled: TRUE\nmsDS-MinimumPasswordLength: 12\n"
+            "msDS-MinimumPasswordAge: -864000000000\nmsDS-MaximumPasswordAge: -77760000000000\n"
+            "msDS-LockoutThreshold: 5\nmsDS-LockoutObservationWindow: -18000000000\n"
+            f"msDS-LockoutDuration: -18000000000\nmsDS-PSOAppliesTo: CN=Staff,{OU}"
+        )
     else:  # later batches nest their staff group inside the first one's
         modify = f"dn: CN=Staff,{OU}\nchangetype: modify\nadd: member\nmember: {group}\n"
     return "\n\n".join(out) + "\n", len(out), modify
@@ -111,9 +124,11 @@ def baseline(dc: SambaDC) -> tuple[float, int]:
     from connectors.ad.source import COMPUTER_ATTRIBUTES, USER_ATTRIBUTES
 
     total, entries = 0.0, 0
-    for flt, attrs in ((USER_FILTER, [*USER_ATTRIBUTES, "description"]),
-                       ("(objectClass=computer)", list(COMPUTER_ATTRIBUTES)),
-                       ("(objectClass=msFVE-RecoveryInformation)", ["1.1"])):
+    for flt, attrs in (
+        (USER_FILTER, [*USER_ATTRIBUTES, "description"]),
+        ("(objectClass=computer)", list(COMPUTER_ATTRIBUTES)),
+        ("(objectClass=msFVE-RecoveryInformation)", ["1.1"]),
+    ):
         took, n = dc.ldapsearch(OU, flt, attrs)
         total += took
         entries += n
@@ -135,11 +150,20 @@ def measure(evaluate: bool) -> dict[str, Any]:
     from enforcer.secrets import read_secret
 
     os.environ["BENCH_AD_DN"], os.environ["BENCH_AD_PW"] = ADMIN_DN, ADMIN_PASSWORD
-    settings = Settings.model_validate({
-        "host": HOST, "ca_file": str(CA_FILE), "bind_dn": {"env": "BENCH_AD_DN"},
-        "bind_password": {"env": "BENCH_AD_PW"}, "user_base": OU, "computer_base": OU})
-    classifier = Classifier([RoleMatcher(Role.STAFF, group="Staff"), RoleMatcher(Role.PUPIL, attribute="description")],
-                            YearGroupRule("description", r"Year (\d+)"))
+    settings = Settings.model_validate(
+        {
+            "host": HOST,
+            "ca_file": str(CA_FILE),
+            "bind_dn": {"env": "BENCH_AD_DN"},
+            "bind_password": {"env": "BENCH_AD_PW"},
+            "user_base": OU,
+            "computer_base": OU,
+        }
+    )
+    classifier = Classifier(
+        [RoleMatcher(Role.STAFF, group="Staff"), RoleMatcher(Role.PUPIL, attribute="description")],
+        YearGroupRule("description", r"Year (\d+)"),
+    )
     source = build("ad", settings, BuildContext(read_secret, classifier, P.cwd()))
     pack = load_pack("primary-school")
     began = time.perf_counter()
@@ -157,8 +181,9 @@ def measure(evaluate: bool) -> dict[str, Any]:
 
 
 def child(phase: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, "--measure", phase], cwd=ROOT, capture_output=True,
-                          text=True, timeout=3600)
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", phase], cwd=ROOT, capture_output=True, text=True, timeout=3600
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip()[-800:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -201,29 +226,59 @@ def main() -> int:
             ours = min(first, second, key=lambda r: r["seconds"])
             ours["peak_rss_mb"] = max(first["peak_rss_mb"], second["peak_rss_mb"])
             best = min(base_s, base_s2)
-            r = {"users": size, "computers": size // 5, "load_s": took_load, "ldapsearch_s": best,
-                 "ldapsearch_entries": base_n, **ours, "ratio": ours["seconds"] / best,
-                 "read_s": read_only["seconds"], "read_rss_mb": read_only["peak_rss_mb"]}
+            r = {
+                "users": size,
+                "computers": size // 5,
+                "load_s": took_load,
+                "ldapsearch_s": best,
+                "ldapsearch_entries": base_n,
+                **ours,
+                "ratio": ours["seconds"] / best,
+                "read_s": read_only["seconds"],
+                "read_rss_mb": read_only["peak_rss_mb"],
+            }
             results.append(r)
-            print(f"{size:>6} users + {size // 5} computers: enforcer read+evaluate {ours['seconds']:.2f} s "
-                  f"({ours['records']} records, {ours['findings']} findings), ldapsearch {best:.2f} s "
-                  f"({base_n} entries; runs {base_s:.2f}/{base_s2:.2f} s; ours {first['seconds']:.2f}/{second['seconds']:.2f} s) -> ratio {r['ratio']:.2f}x "
-                  f"(target <= 2x); enforcer peak RSS {ours['peak_rss_mb']:.0f} MB; read only (no engine) "
-                  f"{read_only['seconds']:.2f} s, peak RSS {read_only['peak_rss_mb']:.0f} MB; "
-                  f"ldbadd load {took_load:.0f} s", flush=True)
-            rows.append({"figure": f"AD read + evaluate, {size:,} users + {size // 5:,} computers",
-                         "value": ours["seconds"], "unit": "s", "baseline": best,
-                         "baseline_name": "ldapsearch -E pr=1000", "ratio": r["ratio"], "target": "<= 2x",
-                         "ok": r["ratio"] <= 2, "note": f"peak RSS {ours['peak_rss_mb']:.0f} MB"})
+            print(
+                f"{size:>6} users + {size // 5} computers: enforcer read+evaluate {ours['seconds']:.2f} s "
+                f"({ours['records']} records, {ours['findings']} findings), ldapsearch {best:.2f} s "
+                f"({base_n} entries; runs {base_s:.2f}/{base_s2:.2f} s; ours {first['seconds']:.2f}/{second['seconds']:.2f} s) -> ratio {r['ratio']:.2f}x "
+                f"(target <= 2x); enforcer peak RSS {ours['peak_rss_mb']:.0f} MB; read only (no engine) "
+                f"{read_only['seconds']:.2f} s, peak RSS {read_only['peak_rss_mb']:.0f} MB; "
+                f"ldbadd load {took_load:.0f} s",
+                flush=True,
+            )
+            rows.append(
+                {
+                    "figure": f"AD read + evaluate, {size:,} users + {size // 5:,} computers",
+                    "value": ours["seconds"],
+                    "unit": "s",
+                    "baseline": best,
+                    "baseline_name": "ldapsearch -E pr=1000",
+                    "ratio": r["ratio"],
+                    "target": "<= 2x",
+                    "ok": r["ratio"] <= 2,
+                    "note": f"peak RSS {ours['peak_rss_mb']:.0f} MB",
+                }
+            )
         if len(results) > 1:
             a, b = results[0], results[-1]
             for key, what in (("peak_rss_mb", "read + evaluate"), ("read_rss_mb", "read only")):
                 growth = b[key] / a[key]
-                print(f"{what}: peak RSS {a[key]:.0f} MB at {a['users']:,} users -> {b[key]:.0f} MB at "
-                      f"{b['users']:,} ({growth:.2f}x for {b['users'] / a['users']:.0f}x the users)")
-                rows.append({"figure": f"AD {what} peak RSS, {b['users']:,} vs {a['users']:,} users",
-                             "value": b[key], "unit": "MB", "baseline": a[key],
-                             "baseline_name": f"RSS at {a['users']:,}", "ratio": growth, "target": "flat"})
+                print(
+                    f"{what}: peak RSS {a[key]:.0f} MB at {a['users']:,} users -> {b[key]:.0f} MB at "
+                    f"{b['users']:,} ({growth:.2f}x for {b['users'] / a['users']:.0f}x the users)"
+                )
+                rows.append(
+                    {
+                        "figure": f"AD {what} peak RSS, {b['users']:,} vs {a['users']:,} users",
+                        "value": b[key],
+                        "unit": "MB",
+                        "baseline": a[key],
+                        "baseline_name": f"RSS at {a['users']:,}",
+                        "ratio": growth,
+                        "target": "flat",
+                    }
+                )
     finally:
         dc.destroy()
     if args.json:

@@ -32,9 +32,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TOKEN = "bench-token"
-OSES = [("Windows", "10.0.22631.4602", "Latitude 5440"), ("iOS", "17.6.1", "iPad (9th generation)"),
-        ("iPadOS", "17.6.1", "iPad (10th generation)"), ("Android", "14", "Galaxy Tab A9+"),
-        ("macOS", "15.2", "MacBook Air (M2, 2022)")]
+OSES = [
+    ("Windows", "10.0.22631.4602", "Latitude 5440"),
+    ("iOS", "17.6.1", "iPad (9th generation)"),
+    ("iPadOS", "17.6.1", "iPad (10th generation)"),
+    ("Android", "14", "Galaxy Tab A9+"),
+    ("macOS", "15.2", "MacBook Air (M2, 2022)"),
+]
 
 
 def synthetic(n_users: int, n_devices: int) -> Any:
@@ -49,21 +53,49 @@ def synthetic(n_users: int, n_devices: int) -> Any:
     users, devices, regs = [], [], []
     for i in range(n_users):
         pupil = i % 5 != 0
-        u = dict(user0, id=f"u-{i:06d}", userPrincipalName=f"user{i}@bench.sch.uk", displayName=f"User {i}",
-                 employeeType="Pupil" if pupil else "Staff", department=f"Year {i % 6 + 1}" if pupil else "Teaching",
-                 passwordPolicies="DisablePasswordExpiration" if pupil else None)
+        u = dict(
+            user0,
+            id=f"u-{i:06d}",
+            userPrincipalName=f"user{i}@bench.sch.uk",
+            displayName=f"User {i}",
+            employeeType="Pupil" if pupil else "Staff",
+            department=f"Year {i % 6 + 1}" if pupil else "Teaching",
+            passwordPolicies="DisablePasswordExpiration" if pupil else None,
+        )
         users.append(u)
-        regs.append({"id": u["id"], "userPrincipalName": u["userPrincipalName"], "isAdmin": False,
-                     "isMfaRegistered": not pupil, "methodsRegistered": []})
+        regs.append(
+            {
+                "id": u["id"],
+                "userPrincipalName": u["userPrincipalName"],
+                "isAdmin": False,
+                "isMfaRegistered": not pupil,
+                "methodsRegistered": [],
+            }
+        )
     for i in range(n_devices):
         os_name, version, model = OSES[i % len(OSES)]
-        devices.append(dict(device0, id=f"d-{i:06d}", deviceName=f"DEV-{i:06d}", operatingSystem=os_name,
-                            osVersion=version, model=model, isEncrypted=i % 7 != 0,
-                            userPrincipalName=f"user{i % max(1, n_users)}@bench.sch.uk"))
-    protection = {d["id"]: dict(realTimeProtectionEnabled=True, malwareProtectionEnabled=True,
-                                signatureUpdateOverdue=False) for d in devices[:5000] if d["operatingSystem"] == "Windows"}
-    return Tenant(users=users, registrations=regs, domains=base_tenant.domains, devices=devices,
-                  protection=protection)
+        devices.append(
+            dict(
+                device0,
+                id=f"d-{i:06d}",
+                deviceName=f"DEV-{i:06d}",
+                operatingSystem=os_name,
+                osVersion=version,
+                model=model,
+                isEncrypted=i % 7 != 0,
+                userPrincipalName=f"user{i % max(1, n_users)}@bench.sch.uk",
+            )
+        )
+    protection = {
+        d["id"]: dict(
+            realTimeProtectionEnabled=True, malwareProtectionEnabled=True, signatureUpdateOverdue=False
+        )
+        for d in devices[:5000]
+        if d["operatingSystem"] == "Windows"
+    }
+    return Tenant(
+        users=users, registrations=regs, domains=base_tenant.domains, devices=devices, protection=protection
+    )
 
 
 def serve(n_users: int, n_devices: int) -> None:
@@ -87,15 +119,22 @@ def phase_httpx(base_url: str) -> dict:
     from connectors.graph.mapping import DEVICE_SELECT
     from connectors.graph.reader import user_select
 
-    users_q = {"$select": ",".join(user_select(["department", "jobTitle", "employeeType"], False)), "$top": "999"}
+    users_q = {
+        "$select": ",".join(user_select(["department", "jobTitle", "employeeType"], False)),
+        "$top": "999",
+    }
     devices_q = {"$select": ",".join(DEVICE_SELECT)}
     started = time.perf_counter()
     counts = {}
     with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60) as client:
         mfa_q = {"$select": "id,userPrincipalName,isMfaRegistered,isAdmin"}
         domains_q = {"$select": "id,isVerified,passwordValidityPeriodInDays"}
-        for path, q in (("/users", users_q), ("/reports/authenticationMethods/userRegistrationDetails", mfa_q),
-                        ("/domains", domains_q), ("/deviceManagement/managedDevices", devices_q)):
+        for path, q in (
+            ("/users", users_q),
+            ("/reports/authenticationMethods/userRegistrationDetails", mfa_q),
+            ("/domains", domains_q),
+            ("/deviceManagement/managedDevices", devices_q),
+        ):
             url: str | None = base_url + path
             params: dict | None = q
             n = 0
@@ -116,11 +155,20 @@ def _source(base_url: str, **read: bool) -> Any:
     from enforcer.secrets import read_secret
 
     os.environ["BENCH_GRAPH_TOKEN"] = TOKEN
-    settings = Settings.model_validate({
-        "base_url": base_url, "access_token": {"env": "BENCH_GRAPH_TOKEN"}, "requests_per_20s": 2000,
-        "read": {"education": False, "protection_state": False, "detected_apps": False, **read}})
-    classifier = Classifier([RoleMatcher(Role.STAFF, attribute="employeeType", value="Staff"),
-                             RoleMatcher(Role.PUPIL, attribute="employeeType", value="Pupil")])
+    settings = Settings.model_validate(
+        {
+            "base_url": base_url,
+            "access_token": {"env": "BENCH_GRAPH_TOKEN"},
+            "requests_per_20s": 2000,
+            "read": {"education": False, "protection_state": False, "detected_apps": False, **read},
+        }
+    )
+    classifier = Classifier(
+        [
+            RoleMatcher(Role.STAFF, attribute="employeeType", value="Staff"),
+            RoleMatcher(Role.PUPIL, attribute="employeeType", value="Pupil"),
+        ]
+    )
     return build("bench", settings, BuildContext(secrets=read_secret, classifier=classifier, base_dir=ROOT))
 
 
@@ -155,8 +203,15 @@ def phase_enforcer(base_url: str) -> dict:
     kinds: dict[str, int] = {}
     for r in records:
         kinds[type(r).__name__] = kinds.get(type(r).__name__, 0) + 1
-    return {"seconds": read, "sdk_import_seconds": sdk_import, "evaluate_seconds": evaluated, "findings": len(findings), "counts": kinds,
-            "peak_rss_mb_after_read": rss_read, "peak_rss_mb": peak_rss_mb()}
+    return {
+        "seconds": read,
+        "sdk_import_seconds": sdk_import,
+        "evaluate_seconds": evaluated,
+        "findings": len(findings),
+        "counts": kinds,
+        "peak_rss_mb_after_read": rss_read,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def phase_batch(base_url: str) -> dict:
@@ -181,8 +236,13 @@ def phase_batch(base_url: str) -> dict:
 
 
 def child(phase: str, base_url: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", phase, "--url", base_url], cwd=ROOT,
-                         capture_output=True, text=True, timeout=900)
+    out = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--url", base_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if out.returncode != 0:
         raise SystemExit(f"{phase} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -205,19 +265,27 @@ def main() -> None:
     ap.add_argument("--phase", choices=["httpx", "read", "enforcer", "batch"], help=argparse.SUPPRESS)
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of httpx and enforcer reads")
     ap.add_argument("--url", help=argparse.SUPPRESS)
-    ap.add_argument("--json", action="store_true",
-                    help="end with one JSON line of results (bench/run builds its table from it)")
+    ap.add_argument(
+        "--json",
+        action="store_true",
+        help="end with one JSON line of results (bench/run builds its table from it)",
+    )
     args = ap.parse_args()
     if args.serve:
         return serve(args.users, args.devices)
     if args.phase:
-        fn = {"httpx": phase_httpx, "read": phase_read, "enforcer": phase_enforcer,
-              "batch": phase_batch}[args.phase]
+        fn = {"httpx": phase_httpx, "read": phase_read, "enforcer": phase_enforcer, "batch": phase_batch}[
+            args.phase
+        ]
         print(json.dumps(fn(args.url)))
         return None
-    server = subprocess.Popen([sys.executable, __file__, "--serve", "--users", str(args.users),
-                               "--devices", str(args.devices)], cwd=ROOT, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--users", str(args.users), "--devices", str(args.devices)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
@@ -240,35 +308,71 @@ def main() -> None:
 
     base = statistics.median(r["seconds"] for r in plain_runs)
     mine = statistics.median(r["seconds"] for r in read_runs)
-    print(f"plain httpx paging (users, MFA registration, domains, devices): median {base:.2f} s "
-          f"(runs {runs(plain_runs)}), peak RSS {plain['peak_rss_mb']:.0f} MB, "
-          f"counts {plain['counts']}")
-    print(f"enforcer graph read (collect, records mapped): median {mine:.2f} s "
-          f"(runs {runs(read_runs)}), "
-          f"+ {ours['sdk_import_seconds']:.2f} s importing the SDK; records {ours['counts']}, "
-          f"peak RSS {max(r['peak_rss_mb'] for r in read_runs):.0f} MB")
-    print(f"evaluate (primary-school pack): {ours['evaluate_seconds']:.2f} s, {ours['findings']} findings, "
-          f"peak RSS {ours['peak_rss_mb']:.0f} MB")
+    print(
+        f"plain httpx paging (users, MFA registration, domains, devices): median {base:.2f} s "
+        f"(runs {runs(plain_runs)}), peak RSS {plain['peak_rss_mb']:.0f} MB, "
+        f"counts {plain['counts']}"
+    )
+    print(
+        f"enforcer graph read (collect, records mapped): median {mine:.2f} s "
+        f"(runs {runs(read_runs)}), "
+        f"+ {ours['sdk_import_seconds']:.2f} s importing the SDK; records {ours['counts']}, "
+        f"peak RSS {max(r['peak_rss_mb'] for r in read_runs):.0f} MB"
+    )
+    print(
+        f"evaluate (primary-school pack): {ours['evaluate_seconds']:.2f} s, {ours['findings']} findings, "
+        f"peak RSS {ours['peak_rss_mb']:.0f} MB"
+    )
     with_import = mine + ours["sdk_import_seconds"]
-    print(f"READ RATIO enforcer/httpx (medians): {mine / base:.2f}x (target <= 1.5x); "
-          f"with the SDK import: {with_import / base:.2f}x; "
-          f"read+evaluate: {(with_import + ours['evaluate_seconds']) / base:.2f}x")
-    print(f"$batch windowsProtectionState: {batch['states']} states in {batch['batches']} batches, "
-          f"{batch['seconds']:.2f} s")
+    print(
+        f"READ RATIO enforcer/httpx (medians): {mine / base:.2f}x (target <= 1.5x); "
+        f"with the SDK import: {with_import / base:.2f}x; "
+        f"read+evaluate: {(with_import + ours['evaluate_seconds']) / base:.2f}x"
+    )
+    print(
+        f"$batch windowsProtectionState: {batch['states']} states in {batch['batches']} batches, "
+        f"{batch['seconds']:.2f} s"
+    )
     py = startup([sys.executable, "-c", "pass"])
     cli = startup([sys.executable, "-m", "enforcer", "--help"])
-    print(f"start-up: enforcer --help {cli * 1000:.0f} ms vs python -c pass {py * 1000:.0f} ms "
-          f"(+{(cli - py) * 1000:.0f} ms)")
+    print(
+        f"start-up: enforcer --help {cli * 1000:.0f} ms vs python -c pass {py * 1000:.0f} ms "
+        f"(+{(cli - py) * 1000:.0f} ms)"
+    )
     if args.json:  # for bench/run: each figure with its same-run baseline
         size = f"{args.users} users, {args.devices} devices"
         total = with_import + ours["evaluate_seconds"]
-        print(json.dumps({"bench": "graph", "rows": [
-            {"figure": "Graph read (collect)", "value": mine, "unit": "s", "baseline": base,
-             "baseline_name": "plain httpx paging", "ratio": mine / base, "target": "<= 1.5x",
-             "ok": mine / base <= 1.5, "note": size},
-            {"figure": "Graph read + SDK import + evaluate", "value": total, "unit": "s", "baseline": base,
-             "baseline_name": "plain httpx paging", "ratio": total / base, "target": "", "ok": None,
-             "note": f"peak RSS {ours['peak_rss_mb']:.0f} MB"}]}))
+        print(
+            json.dumps(
+                {
+                    "bench": "graph",
+                    "rows": [
+                        {
+                            "figure": "Graph read (collect)",
+                            "value": mine,
+                            "unit": "s",
+                            "baseline": base,
+                            "baseline_name": "plain httpx paging",
+                            "ratio": mine / base,
+                            "target": "<= 1.5x",
+                            "ok": mine / base <= 1.5,
+                            "note": size,
+                        },
+                        {
+                            "figure": "Graph read + SDK import + evaluate",
+                            "value": total,
+                            "unit": "s",
+                            "baseline": base,
+                            "baseline_name": "plain httpx paging",
+                            "ratio": total / base,
+                            "target": "",
+                            "ok": None,
+                            "note": f"peak RSS {ours['peak_rss_mb']:.0f} MB",
+                        },
+                    ],
+                }
+            )
+        )
     return None
 
 

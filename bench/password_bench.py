@@ -33,7 +33,9 @@ def corpus(n: int, policy) -> list[str]:  # noqa: ANN001
     rng = random.Random(6)
     entries = read_entries()
     mix = rng.sample(entries, n // 2)
-    mix += [e.capitalize() + str(rng.randint(0, 2030)) + rng.choice("!?#") for e in rng.sample(entries, n // 4)]
+    mix += [
+        e.capitalize() + str(rng.randint(0, 2030)) + rng.choice("!?#") for e in rng.sample(entries, n // 4)
+    ]
     mix += [generate(rng.randint(1, 6), policy) for _ in range(n // 8)]
     words = ["marmalade", "telescope", "drizzle", "kestrel", "lantern", "pancake", "otter", "violin"]
     while len(mix) < n:
@@ -45,8 +47,10 @@ def corpus(n: int, policy) -> list[str]:  # noqa: ANN001
 def summary(name: str, latencies: Sequence[float], wall: float) -> None:
     ms = sorted(x * 1000 for x in latencies)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(f"{name:38} n={len(ms):5}  {len(ms) / wall:8.0f} checks/s  p50 {statistics.median(ms):6.3f} ms  "
-          f"p99 {p99:6.3f} ms  max {ms[-1]:7.3f} ms")
+    print(
+        f"{name:38} n={len(ms):5}  {len(ms) / wall:8.0f} checks/s  p50 {statistics.median(ms):6.3f} ms  "
+        f"p99 {p99:6.3f} ms  max {ms[-1]:7.3f} ms"
+    )
 
 
 def timed(items: Sequence[str], fn: Callable[[str], object]) -> tuple[list[float], float]:
@@ -62,8 +66,11 @@ def timed(items: Sequence[str], fn: Callable[[str], object]) -> tuple[list[float
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=5000)
-    ap.add_argument("--json", action="store_true",
-                    help="print one JSON line (direct checks/s against zxcvbn alone) for bench/run")
+    ap.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON line (direct checks/s against zxcvbn alone) for bench/run",
+    )
     args = ap.parse_args()
     policy = load_pack("primary-school").password
     assert policy is not None
@@ -89,8 +96,12 @@ def main() -> None:
         conn = http.client.HTTPConnection(host, port, timeout=10)
 
         def post(c: str, conn: http.client.HTTPConnection = conn) -> None:
-            conn.request("POST", "/check", body=json.dumps({"password": c, "username": "jsmith"}),
-                         headers={"Content-Type": "application/json"})
+            conn.request(
+                "POST",
+                "/check",
+                body=json.dumps({"password": c, "username": "jsmith"}),
+                headers={"Content-Type": "application/json"},
+            )
             resp = conn.getresponse()
             resp.read()
             assert resp.status == 200, resp.status
@@ -113,7 +124,9 @@ def main() -> None:
             th.start()
         for th in threads:
             th.join()
-        summary("endpoint, 4 concurrent clients", [x for r in results for x in r], time.perf_counter() - start)
+        summary(
+            "endpoint, 4 concurrent clients", [x for r in results for x in r], time.perf_counter() - start
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -138,9 +151,17 @@ def json_rows(n: int, policy) -> None:  # noqa: ANN001
     _, base = timed(items, lambda c: zxcvbn(c[:ZXCVBN_WINDOW], inputs))
     _, ours2 = timed(items, lambda c: check_password(c, policy, user))
     ours = min(ours, ours2)
-    row = {"figure": "password checks/s (direct, mixed candidates)", "value": len(items) / ours,
-           "unit": "checks/s", "baseline": len(items) / base, "baseline_name": "zxcvbn alone, same inputs",
-           "ratio": base / ours, "target": "", "ok": None, "note": f"n={len(items)}"}
+    row = {
+        "figure": "password checks/s (direct, mixed candidates)",
+        "value": len(items) / ours,
+        "unit": "checks/s",
+        "baseline": len(items) / base,
+        "baseline_name": "zxcvbn alone, same inputs",
+        "ratio": base / ours,
+        "target": "",
+        "ok": None,
+        "note": f"n={len(items)}",
+    }
     print(json.dumps({"bench": "password", "rows": [row]}))
 
 

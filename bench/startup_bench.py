@@ -52,8 +52,12 @@ def measure(runs: int, cached: bool) -> dict[str, float]:
     for _ in range(runs):
         t_bare.append(_once(bare, env))
         t_cli.append(_once(cli, env))
-    return {"bare_min": min(t_bare), "cli_min": min(t_cli), "bare_median": statistics.median(t_bare),
-            "cli_median": statistics.median(t_cli)}
+    return {
+        "bare_min": min(t_bare),
+        "cli_min": min(t_cli),
+        "bare_median": statistics.median(t_bare),
+        "cli_median": statistics.median(t_cli),
+    }
 
 
 def main() -> None:
@@ -65,18 +69,39 @@ def main() -> None:
     cold = measure(max(3, args.runs // 3), cached=False)
     extra = warm["cli_min"] - warm["bare_min"]
     if args.json:
-        print(json.dumps({"bench": "startup", "warm": warm, "cold": cold, "rows": [{
-            "figure": "enforcer --help start-up", "value": warm["cli_min"], "unit": "s",
-            "baseline": warm["bare_min"], "baseline_name": "python -c pass", "ratio": warm["cli_min"] / warm["bare_min"],
-            "target": f"+{TARGET} s", "ok": extra <= TARGET,
-            "note": f"+{extra:.2f} s; without bytecode +{cold['cli_min'] - cold['bare_min']:.2f} s"}]}))
+        print(
+            json.dumps(
+                {
+                    "bench": "startup",
+                    "warm": warm,
+                    "cold": cold,
+                    "rows": [
+                        {
+                            "figure": "enforcer --help start-up",
+                            "value": warm["cli_min"],
+                            "unit": "s",
+                            "baseline": warm["bare_min"],
+                            "baseline_name": "python -c pass",
+                            "ratio": warm["cli_min"] / warm["bare_min"],
+                            "target": f"+{TARGET} s",
+                            "ok": extra <= TARGET,
+                            "note": f"+{extra:.2f} s; without bytecode +{cold['cli_min'] - cold['bare_min']:.2f} s",
+                        }
+                    ],
+                }
+            )
+        )
         return
     for name, m in (("bytecode cached (installed)", warm), ("no bytecode (compiled each run)", cold)):
-        print(f"{name:32} enforcer --help {m['cli_min'] * 1000:5.0f} ms (median {m['cli_median'] * 1000:.0f})  "
-              f"python -c pass {m['bare_min'] * 1000:5.0f} ms (median {m['bare_median'] * 1000:.0f})  "
-              f"+{(m['cli_min'] - m['bare_min']) * 1000:.0f} ms")
-    print(f"target: within {TARGET * 1000:.0f} ms of the bare interpreter (bytecode cached): "
-          f"{'OK' if extra <= TARGET else 'MISSED'}")
+        print(
+            f"{name:32} enforcer --help {m['cli_min'] * 1000:5.0f} ms (median {m['cli_median'] * 1000:.0f})  "
+            f"python -c pass {m['bare_min'] * 1000:5.0f} ms (median {m['bare_median'] * 1000:.0f})  "
+            f"+{(m['cli_min'] - m['bare_min']) * 1000:.0f} ms"
+        )
+    print(
+        f"target: within {TARGET * 1000:.0f} ms of the bare interpreter (bytecode cached): "
+        f"{'OK' if extra <= TARGET else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

@@ -36,18 +36,82 @@ ONE_SCHOOL = (500, 300)
 
 # Invented place-name parts: combined, they sound like English villages and name nobody.
 _STEMS = (
-    "Ash", "Oak", "Elm", "Birch", "Hazel", "Holly", "Willow", "Thorn", "Bramble", "Alder",
-    "Rowan", "Maple", "Cedar", "Heather", "Fern", "Moss", "Brook", "Mill", "Stone", "Marsh",
-    "Kings", "Queens", "Church", "Castle", "Bridge", "Wood", "Hill", "Green", "Fair", "Long",
-    "Red", "White", "Black", "North", "South", "East", "West", "High", "Low", "Old",
+    "Ash",
+    "Oak",
+    "Elm",
+    "Birch",
+    "Hazel",
+    "Holly",
+    "Willow",
+    "Thorn",
+    "Bramble",
+    "Alder",
+    "Rowan",
+    "Maple",
+    "Cedar",
+    "Heather",
+    "Fern",
+    "Moss",
+    "Brook",
+    "Mill",
+    "Stone",
+    "Marsh",
+    "Kings",
+    "Queens",
+    "Church",
+    "Castle",
+    "Bridge",
+    "Wood",
+    "Hill",
+    "Green",
+    "Fair",
+    "Long",
+    "Red",
+    "White",
+    "Black",
+    "North",
+    "South",
+    "East",
+    "West",
+    "High",
+    "Low",
+    "Old",
 )
 _ENDS = (
-    "field", "ford", "wood", "bury", "ton", "ley", "combe", "dale", "well", "worth",
-    "brook", "hurst", "stead", "mead", "gate", "bridge", "moor", "haven", "side", "croft",
-    "holme", "thorpe", "wick", "minster", "cote",
+    "field",
+    "ford",
+    "wood",
+    "bury",
+    "ton",
+    "ley",
+    "combe",
+    "dale",
+    "well",
+    "worth",
+    "brook",
+    "hurst",
+    "stead",
+    "mead",
+    "gate",
+    "bridge",
+    "moor",
+    "haven",
+    "side",
+    "croft",
+    "holme",
+    "thorpe",
+    "wick",
+    "minster",
+    "cote",
 )
-_TYPES = ("Primary School", "Church of England Primary School", "Community Primary School",
-          "Primary Academy", "Infant and Junior School", "Village Primary School")
+_TYPES = (
+    "Primary School",
+    "Church of England Primary School",
+    "Community Primary School",
+    "Primary Academy",
+    "Infant and Junior School",
+    "Village Primary School",
+)
 _COMBOS = len(_STEMS) * len(_ENDS) * len(_TYPES)
 
 
@@ -83,8 +147,9 @@ class SchoolEntry:
     records: int
 
 
-def schools_for(objects: int, accounts_per_school: int = ONE_SCHOOL[0],
-                devices_per_school: int = ONE_SCHOOL[1]) -> int:
+def schools_for(
+    objects: int, accounts_per_school: int = ONE_SCHOOL[0], devices_per_school: int = ONE_SCHOOL[1]
+) -> int:
     """How many schools make about ``objects`` accounts and devices (the estate sizes in the bench)."""
     return max(1, math.ceil(objects / (accounts_per_school + devices_per_school)))
 
@@ -120,9 +185,17 @@ def school_settings(spec: EstateSpec, index: int) -> Settings:
     pupils = round(with_account * 7.5 / 6)  # Nursery is half a year; Nursery and Reception have no account
     name = school_name(spec.seed, index)
     slug = "".join(ch for ch in name.lower().split(" ")[0] if ch.isalnum())
-    return Settings(seed=school_seed(spec.seed, index), school=name, domain=f"s{index:05d}-{slug}.example",
-                    pupils=pupils, staff=staff, volunteers=volunteers, service_accounts=services,
-                    devices=spec.devices_per_school, reference_date=spec.reference)
+    return Settings(
+        seed=school_seed(spec.seed, index),
+        school=name,
+        domain=f"s{index:05d}-{slug}.example",
+        pupils=pupils,
+        staff=staff,
+        volunteers=volunteers,
+        service_accounts=services,
+        devices=spec.devices_per_school,
+        reference_date=spec.reference,
+    )
 
 
 def source_name(index: int) -> str:
@@ -133,8 +206,9 @@ def snapshot_name(index: int) -> str:
     return f"{source_name(index)}.jsonl.gz"
 
 
-def write_estate(spec: EstateSpec, out_dir: str | Path,
-                 progress: Callable[[SchoolEntry], None] | None = None) -> list[SchoolEntry]:
+def write_estate(
+    spec: EstateSpec, out_dir: str | Path, progress: Callable[[SchoolEntry], None] | None = None
+) -> list[SchoolEntry]:
     """Write one snapshot per school, the manifest ``estate.json`` and a configuration
     ``enforcer.yaml`` naming every school; returns the manifest entries.
 
@@ -152,13 +226,22 @@ def write_estate(spec: EstateSpec, out_dir: str | Path,
         settings = school_settings(spec, index)
         source = source_name(index)
         school = generate(settings, source)
-        with SnapshotWriter(out / snapshot_name(index), school=settings.school, source=source,
-                            exported=exported) as writer:
+        with SnapshotWriter(
+            out / snapshot_name(index), school=settings.school, source=source, exported=exported
+        ) as writer:
             for record in school.records():
                 writer.write(record)
-        entry = SchoolEntry(index=index, source=source, school=settings.school, seed=settings.seed,
-                            file=snapshot_name(index), accounts=len(school.accounts),
-                            devices=len(school.devices), pupils=len(school.roster), records=writer.count)
+        entry = SchoolEntry(
+            index=index,
+            source=source,
+            school=settings.school,
+            seed=settings.seed,
+            file=snapshot_name(index),
+            accounts=len(school.accounts),
+            devices=len(school.devices),
+            pupils=len(school.roster),
+            records=writer.count,
+        )
         entries.append(entry)
         del school
         if progress is not None:
@@ -170,26 +253,51 @@ def write_estate(spec: EstateSpec, out_dir: str | Path,
 
 def _write_config(out: Path, entries: list[SchoolEntry]) -> None:
     """``enforcer.yaml`` beside the snapshots: the whole estate, ready for ``enforcer run --config``."""
-    lines = ["# Written by `enforcer demo generate`: every school of this estate, each read from its snapshot.",
-             "# Dates in the snapshots are relative to the estate's reference day: run with the same --as-of.",
-             "version: 1", "policy: primary-school", "schools:"]
-    lines += [f"  - {{id: {e.source}, name: {json.dumps(e.school)}, sources: "
-              f"[{{name: {e.source}, type: snapshot, path: {e.file}}}]}}" for e in entries]
+    lines = [
+        "# Written by `enforcer demo generate`: every school of this estate, each read from its snapshot.",
+        "# Dates in the snapshots are relative to the estate's reference day: run with the same --as-of.",
+        "version: 1",
+        "policy: primary-school",
+        "schools:",
+    ]
+    lines += [
+        f"  - {{id: {e.source}, name: {json.dumps(e.school)}, sources: "
+        f"[{{name: {e.source}, type: snapshot, path: {e.file}}}]}}"
+        for e in entries
+    ]
     tmp = out / f".{CONFIG}.tmp"
     try:
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
         os.replace(tmp, out / CONFIG)
     except OSError as exc:
-        raise InputError(f"cannot write the estate configuration: {exc.strerror}", str(out / CONFIG)) from None
+        raise InputError(
+            f"cannot write the estate configuration: {exc.strerror}", str(out / CONFIG)
+        ) from None
 
 
 def _write_manifest(spec: EstateSpec, out: Path, entries: list[SchoolEntry]) -> None:
     doc = {
-        "format": "enforcer.estate", "version": 1, "seed": spec.seed, "reference": spec.reference.isoformat(),
-        "accounts_per_school": spec.accounts_per_school, "devices_per_school": spec.devices_per_school,
-        "totals": {k: sum(getattr(e, k) for e in entries) for k in ("accounts", "devices", "pupils", "records")},
-        "schools": [{"source": e.source, "school": e.school, "seed": e.seed, "file": e.file,
-                     "accounts": e.accounts, "devices": e.devices, "pupils": e.pupils} for e in entries],
+        "format": "enforcer.estate",
+        "version": 1,
+        "seed": spec.seed,
+        "reference": spec.reference.isoformat(),
+        "accounts_per_school": spec.accounts_per_school,
+        "devices_per_school": spec.devices_per_school,
+        "totals": {
+            k: sum(getattr(e, k) for e in entries) for k in ("accounts", "devices", "pupils", "records")
+        },
+        "schools": [
+            {
+                "source": e.source,
+                "school": e.school,
+                "seed": e.seed,
+                "file": e.file,
+                "accounts": e.accounts,
+                "devices": e.devices,
+                "pupils": e.pupils,
+            }
+            for e in entries
+        ],
     }
     tmp = out / f".{MANIFEST}.tmp"
     try:
@@ -202,9 +310,20 @@ def _write_manifest(spec: EstateSpec, out: Path, entries: list[SchoolEntry]) -> 
 def write_config(out_dir: str | Path) -> Path:
     """(Re)write ``enforcer.yaml`` from the manifest, for an estate written before it existed."""
     doc = read_manifest(out_dir)
-    entries = [SchoolEntry(index=i, source=s["source"], school=s["school"], seed=s["seed"], file=s["file"],
-                           accounts=s["accounts"], devices=s["devices"], pupils=s["pupils"], records=0)
-               for i, s in enumerate(doc["schools"])]
+    entries = [
+        SchoolEntry(
+            index=i,
+            source=s["source"],
+            school=s["school"],
+            seed=s["seed"],
+            file=s["file"],
+            accounts=s["accounts"],
+            devices=s["devices"],
+            pupils=s["pupils"],
+            records=0,
+        )
+        for i, s in enumerate(doc["schools"])
+    ]
     _write_config(Path(out_dir), entries)
     return Path(out_dir) / CONFIG
 

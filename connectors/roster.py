@@ -48,8 +48,9 @@ class Settings(BaseModel):
     date_formats: list[str] = Field(default_factory=lambda: ["%d/%m/%Y", "%Y-%m-%d"], min_length=1)
     """Tried in order; UK MIS exports write day/month/year."""
     true_values: list[str] = Field(default_factory=lambda: ["yes", "y", "true", "1", "current", "on roll"])
-    false_values: list[str] = Field(default_factory=lambda: ["no", "n", "false", "0", "left", "leaver",
-                                                              "off roll"])
+    false_values: list[str] = Field(
+        default_factory=lambda: ["no", "n", "false", "0", "left", "leaver", "off roll"]
+    )
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     encoding: str = "utf-8-sig"
     """``utf-8-sig`` also reads the byte-order mark Excel writes."""
@@ -85,8 +86,10 @@ class RosterReader:
             return True
         if key in self._false:
             return False
-        raise ValueError(f"{what} {text!r} is neither yes nor no "
-                         f"(true: {', '.join(self.s.true_values)}; false: {', '.join(self.s.false_values)})")
+        raise ValueError(
+            f"{what} {text!r} is neither yes nor no "
+            f"(true: {', '.join(self.s.true_values)}; false: {', '.join(self.s.false_values)})"
+        )
 
     def _date(self, text: str) -> date:
         for fmt in self.s.date_formats:
@@ -137,12 +140,23 @@ class RosterReader:
             try:
                 index[field] = folded.index(column.strip().casefold())
             except ValueError:
-                raise InputError(f"column {column!r} (for {field}) is not in the header; the header has: "
-                                 f"{', '.join(repr(n) for n in names)}", where, 1) from None
+                raise InputError(
+                    f"column {column!r} (for {field}) is not in the header; the header has: "
+                    f"{', '.join(repr(n) for n in names)}",
+                    where,
+                    1,
+                ) from None
         return index
 
-    def _entry(self, row: list[str], index: dict[str, int], header: list[str], seen: dict[str, int],
-               where: str, line: int) -> RosterEntry:
+    def _entry(
+        self,
+        row: list[str],
+        index: dict[str, int],
+        header: list[str],
+        seen: dict[str, int],
+        where: str,
+        line: int,
+    ) -> RosterEntry:
         if len(row) != len(header):
             raise InputError(f"row has {len(row)} cells but the header has {len(header)}", where, line)
 
@@ -157,14 +171,21 @@ class RosterReader:
         if pupil_id is None:
             raise InputError(f"no pupil id (column {self.s.columns.pupil_id!r})", where, line)
         if pupil_id in seen:
-            raise InputError(f"pupil id {pupil_id!r} appears twice (first on line {seen[pupil_id]})",
-                             where, line)
+            raise InputError(
+                f"pupil id {pupil_id!r} appears twice (first on line {seen[pupil_id]})", where, line
+            )
         seen[pupil_id] = line
         try:
-            dob, year, on_roll, consent = (cell("date_of_birth"), cell("year_group"), cell("on_roll"),
-                                           cell("internet_consent"))
+            dob, year, on_roll, consent = (
+                cell("date_of_birth"),
+                cell("year_group"),
+                cell("on_roll"),
+                cell("internet_consent"),
+            )
             return RosterEntry(
-                source=self.name, pupil_id=pupil_id, given_name=cell("given_name"),
+                source=self.name,
+                pupil_id=pupil_id,
+                given_name=cell("given_name"),
                 family_name=cell("family_name"),
                 date_of_birth=self._date(dob) if dob is not None else None,
                 year_group=parse_year(year) if year is not None else None,

@@ -44,8 +44,21 @@ from connectors.snapshot_codec import (  # noqa: F401 - re-exported for callers
 from enforcer.errors import InputError, SourceError, file_error
 from enforcer.models import Record
 
-__all__ = ["FORMAT", "VERSION", "SnapshotHeader", "SnapshotWriter", "write_snapshot", "read_header",
-           "read_records", "encode_record", "decode_record", "Settings", "SnapshotSource", "build", "KINDS"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "SnapshotHeader",
+    "SnapshotWriter",
+    "write_snapshot",
+    "read_header",
+    "read_records",
+    "encode_record",
+    "decode_record",
+    "Settings",
+    "SnapshotSource",
+    "build",
+    "KINDS",
+]
 
 
 class SnapshotWriter:
@@ -55,11 +68,17 @@ class SnapshotWriter:
     file, so a failed export never leaves a snapshot that looks whole.
     """
 
-    def __init__(self, path: str | Path, *, school: str | None, source: str | None,
-                 exported: datetime | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, school: str | None, source: str | None, exported: datetime | None = None
+    ) -> None:
         self.path = Path(path)
-        self.header = {"format": FORMAT, "version": VERSION, "school": school,
-                       "exported": (exported or datetime.now(UTC)).isoformat(), "source": source}
+        self.header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "school": school,
+            "exported": (exported or datetime.now(UTC)).isoformat(),
+            "source": source,
+        }
         self.count = 0
         self._tmp: Path | None = None
         self._raw: IO[bytes] | None = None
@@ -73,8 +92,11 @@ class SnapshotWriter:
             raise InputError(f"cannot write snapshot: {exc.strerror}", str(self.path)) from None
         self._tmp = Path(tmp)
         self._raw = os.fdopen(fd, "wb")
-        self._out = (gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)
-                     if self.path.suffix == ".gz" else self._raw)
+        self._out = (
+            gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)
+            if self.path.suffix == ".gz"
+            else self._raw
+        )
         self._line(self.header)
         return self
 
@@ -94,8 +116,9 @@ class SnapshotWriter:
         self._line(obj)
         self.count += 1
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         ok = exc_type is None
         try:
             if ok:
@@ -114,8 +137,14 @@ class SnapshotWriter:
                 self._tmp.unlink(missing_ok=True)
 
 
-def write_snapshot(path: str | Path, records: Iterable[Record], *, school: str | None,
-                   source: str | None, exported: datetime | None = None) -> int:
+def write_snapshot(
+    path: str | Path,
+    records: Iterable[Record],
+    *,
+    school: str | None,
+    source: str | None,
+    exported: datetime | None = None,
+) -> int:
     """Write every record; returns how many. Streams: ``records`` may be a generator."""
     with SnapshotWriter(path, school=school, source=source, exported=exported) as w:
         for record in records:
@@ -171,14 +200,19 @@ def _json(raw: bytes, where: str, line: int) -> Any:
 
 def _header(obj: Any, where: str) -> SnapshotHeader:
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-        raise InputError(f"not an enforcer snapshot (line 1 must be a header with format {FORMAT!r})",
-                         where, 1)
+        raise InputError(
+            f"not an enforcer snapshot (line 1 must be a header with format {FORMAT!r})", where, 1
+        )
     version = obj.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise InputError("header: version must be a positive integer", where, 1)
     if version > VERSION:
-        raise InputError(f"snapshot format version {version} is newer than this enforcer reads "
-                         f"(up to {VERSION}); upgrade enforcer", where, 1)
+        raise InputError(
+            f"snapshot format version {version} is newer than this enforcer reads "
+            f"(up to {VERSION}); upgrade enforcer",
+            where,
+            1,
+        )
     extra = set(obj) - {"format", "version", "school", "exported", "source"}
     if extra:
         raise InputError(f"header: unknown key {sorted(extra)[0]!r}", where, 1)
@@ -237,14 +271,16 @@ def read_records(path: str | Path, source: str | None = None) -> Iterator[Record
         if kind == END:
             expected = obj.get("records")
             if expected != count or set(obj) != {"kind", "records"}:
-                raise InputError(f"end record says {expected!r} records but the snapshot holds {count}",
-                                 where, n)
+                raise InputError(
+                    f"end record says {expected!r} records but the snapshot holds {count}", where, n
+                )
             end_line = n
             continue
         cls = KINDS.get(kind) if isinstance(kind, str) else None
         if cls is None:
-            raise InputError(f"unknown record kind {kind!r} (expected one of {', '.join(KIND_NAMES)})",
-                             where, n)
+            raise InputError(
+                f"unknown record kind {kind!r} (expected one of {', '.join(KIND_NAMES)})", where, n
+            )
         try:
             record = _DECODE[cls](obj, source)
         except ValueError as exc:
@@ -258,6 +294,7 @@ def read_records(path: str | Path, source: str | None = None) -> Iterator[Record
 
 
 # -- the "snapshot" source -------------------------------------------------------------------
+
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -279,7 +316,9 @@ class SnapshotSource:
     def check(self) -> str:
         h = read_header(self.path)
         exported = h.exported.isoformat() if h.exported else "an unknown time"
-        return f"snapshot of {h.school or 'an unnamed school'} (source {h.source or '?'}), exported {exported}"
+        return (
+            f"snapshot of {h.school or 'an unnamed school'} (source {h.source or '?'}), exported {exported}"
+        )
 
 
 def build(name: str, settings: Settings, ctx: BuildContext) -> SnapshotSource:

@@ -50,6 +50,7 @@ def _expect(kind: type | tuple[type, ...], what: str) -> Callable[[Any], Any]:
         if not isinstance(v, kind) or (isinstance(v, bool) and kind is int):
             raise ValueError(f"expected {what}, got {json.dumps(v)[:40]}")
         return v
+
     return check
 
 
@@ -103,6 +104,7 @@ def _codec(tp: Any) -> Codec:
             if not isinstance(v, str) or v not in values:  # a list or object is unhashable: say so
                 raise ValueError(f"{json.dumps(v)[:40]} is not one of {', '.join(map(str, values))}")
             return values[v]
+
         return (lambda v: v.value), dec_enum
     if origin is tuple:
         enc_item, dec_item = _codec(args[0])
@@ -111,12 +113,15 @@ def _codec(tp: Any) -> Codec:
             if not isinstance(v, list):
                 raise ValueError("expected a list")
             return tuple(None if x is None else dec_item(x) for x in v)
+
         return (lambda v: [enc_item(x) for x in v]), dec_tuple
     if origin in (Mapping, collections.abc.Mapping):
+
         def dec_map(v: Any) -> Mapping[str, str]:
             if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
                 raise ValueError("expected an object of strings")
             return types.MappingProxyType(dict(v))
+
         return (lambda v: dict(v)), dec_map
     if dataclasses.is_dataclass(tp):
         fields = _fields(tp)
@@ -125,6 +130,7 @@ def _codec(tp: Any) -> Codec:
             if not isinstance(v, dict):
                 raise ValueError(f"expected an object for {tp.__name__}")
             return _construct(tp, fields, v, None)
+
         return (lambda v: _encode_fields(v, fields)), dec_nested
     raise TypeError(f"no snapshot codec for {tp!r}")  # a model change needs a codec: fail in tests
 
@@ -135,8 +141,11 @@ def _fields(cls: type) -> dict[str, Codec]:
 
 
 def _required(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls)
-                     if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+    return frozenset(
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    )
 
 
 def _encode_fields(record: Any, fields: Mapping[str, Codec]) -> dict[str, Any]:
@@ -147,8 +156,7 @@ def _encode_fields(record: Any, fields: Mapping[str, Codec]) -> dict[str, Any]:
     return out
 
 
-def _construct(cls: type, fields: Mapping[str, Codec], obj: Mapping[str, Any],
-               source: str | None) -> Any:
+def _construct(cls: type, fields: Mapping[str, Codec], obj: Mapping[str, Any], source: str | None) -> Any:
     required = _REQUIRED[cls]
     plain = _PLAIN[cls]
     kwargs: dict[str, Any] = {}
@@ -196,8 +204,16 @@ def _plain_fields(cls: type) -> dict[str, type]:
 _REQUIRED: dict[type, frozenset[str]] = {c: _required(c) for c in (*KINDS.values(), PasswordSettings)}
 _PLAIN: dict[type, dict[str, type]] = {c: _plain_fields(c) for c in (*KINDS.values(), PasswordSettings)}
 _FIELDS: dict[type, dict[str, Codec]] = {c: _fields(c) for c in KINDS.values()}
-_DECODE = {c: compile_decoder(c, {k: codec[1] for k, codec in _FIELDS[c].items()}, _PLAIN[c], _REQUIRED[c],
-                              functools.partial(_construct, c, _FIELDS[c])) for c in KINDS.values()}
+_DECODE = {
+    c: compile_decoder(
+        c,
+        {k: codec[1] for k, codec in _FIELDS[c].items()},
+        _PLAIN[c],
+        _REQUIRED[c],
+        functools.partial(_construct, c, _FIELDS[c]),
+    )
+    for c in KINDS.values()
+}
 """Per model, a generated decoder equal to ``_construct`` (which it falls back to), a third faster."""
 
 

@@ -27,8 +27,13 @@ class _NotPlain(ValueError):
     """Raised inside a generated decoder to fall back to the generic one."""
 
 
-def compile_decoder(cls: type, decoders: Mapping[str, Callable[[Any], Any]], plain: Mapping[str, type],
-                    required: frozenset[str], generic: Decoder) -> Decoder:
+def compile_decoder(
+    cls: type,
+    decoders: Mapping[str, Callable[[Any], Any]],
+    plain: Mapping[str, type],
+    required: frozenset[str],
+    generic: Decoder,
+) -> Decoder:
     """A function ``(obj, source) -> record`` equivalent to ``generic`` for ``cls``.
 
     ``decoders`` maps each non-plain field to its JSON decoder; ``plain`` maps text, yes/no and
@@ -39,14 +44,23 @@ def compile_decoder(cls: type, decoders: Mapping[str, Callable[[Any], Any]], pla
         return generic  # positional construction would be wrong: keep the generic path
     # The record is built by enforcer.frozen's builder: the same frozen record as ``cls(...)``
     # without a per-field object.__setattr__ (a 25-field Account was a fifth of its decoding).
-    ns: dict[str, Any] = {"_cls": builder(cls), "_generic": generic, "_type": type, "_NotPlain": _NotPlain,
-                          "_allowed": frozenset(f.name for f in fields) | {"kind"},
-                          "_str": str, "_bool": bool, "_int": int}
-    body = ["def decode(obj, source):",
-            "    if not obj.keys() <= _allowed:",
-            "        return _generic(obj, source)",
-            "    g = obj.get",
-            "    try:"]
+    ns: dict[str, Any] = {
+        "_cls": builder(cls),
+        "_generic": generic,
+        "_type": type,
+        "_NotPlain": _NotPlain,
+        "_allowed": frozenset(f.name for f in fields) | {"kind"},
+        "_str": str,
+        "_bool": bool,
+        "_int": int,
+    }
+    body = [
+        "def decode(obj, source):",
+        "    if not obj.keys() <= _allowed:",
+        "        return _generic(obj, source)",
+        "    g = obj.get",
+        "    try:",
+    ]
     args = []
     for f in fields:
         v = f"v_{f.name}"
@@ -55,8 +69,10 @@ def compile_decoder(cls: type, decoders: Mapping[str, Callable[[Any], Any]], pla
         if f.name in required:  # absent or null: the generic decoder says which, or relabels
             body.append(f"        if {v} is None: raise _NotPlain")
         if f.name in plain:
-            body.append(f"        if {v} is not None and _type({v}) is not {_TYPE_NAMES[plain[f.name]]}: "
-                        "raise _NotPlain")
+            body.append(
+                f"        if {v} is not None and _type({v}) is not {_TYPE_NAMES[plain[f.name]]}: "
+                "raise _NotPlain"
+            )
         else:
             ns[f"_dec_{f.name}"] = decoders[f.name]
             body.append(f"        if {v} is not None: {v} = _dec_{f.name}({v})")
@@ -71,8 +87,10 @@ def compile_decoder(cls: type, decoders: Mapping[str, Callable[[Any], Any]], pla
         else:
             ns[f"_factory_{f.name}"] = f.default_factory
             body.append(f"        if {v} is None: {v} = _factory_{f.name}()")
-    body += ["    except ValueError:",
-             "        return _generic(obj, source)",
-             f"    return _cls({', '.join(args)})"]
+    body += [
+        "    except ValueError:",
+        "        return _generic(obj, source)",
+        f"    return _cls({', '.join(args)})",
+    ]
     exec("\n".join(body), ns)  # noqa: S102 - generated from our own dataclass fields only
     return ns["decode"]  # type: ignore[no-any-return]

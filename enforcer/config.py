@@ -86,8 +86,10 @@ class EmailModel(_Strict):
     @model_validator(mode="after")
     def _plaintext_is_explicit(self) -> EmailModel:
         if not self.starttls and not self.allow_plaintext and self.host not in LOOPBACK:
-            raise ValueError("starttls: false sends the SMTP password and the findings in clear; "
-                             "set allow_plaintext: true as well if that is really wanted")
+            raise ValueError(
+                "starttls: false sends the SMTP password and the findings in clear; "
+                "set allow_plaintext: true as well if that is really wanted"
+            )
         return self
 
 
@@ -195,12 +197,22 @@ class Config:
     def for_school(self, school: SchoolConfig) -> Config:
         """One school of an estate as a single-school configuration, so every school runs
         through exactly the same pipeline as a lone school does."""
-        email = self.model.email.model_copy(update={
-            "recipients": list(school.recipients),
-            "enabled": self.model.email.enabled and bool(school.recipients)})
-        model = self.model.model_copy(update={
-            "school": SchoolModel(name=school.name, timezone=school.timezone), "policy": school.policy,
-            "exceptions": school.exceptions, "identity": school.identity, "schools": None, "email": email})
+        email = self.model.email.model_copy(
+            update={
+                "recipients": list(school.recipients),
+                "enabled": self.model.email.enabled and bool(school.recipients),
+            }
+        )
+        model = self.model.model_copy(
+            update={
+                "school": SchoolModel(name=school.name, timezone=school.timezone),
+                "policy": school.policy,
+                "exceptions": school.exceptions,
+                "identity": school.identity,
+                "schools": None,
+                "email": email,
+            }
+        )
         return Config(model, (school,), self.path, self.base_dir)
 
     def resolve(self, p: str) -> Path:
@@ -226,8 +238,9 @@ def _build(doc: Located, path: str | None, base_dir: Path) -> Config:
     if model.schools is not None:
         for key in ("sources", "school"):
             if key in doc.data:
-                problems.append(doc.error((key,), f"'{key}' cannot be used with 'schools': "
-                                          "give each school its own"))
+                problems.append(
+                    doc.error((key,), f"'{key}' cannot be used with 'schools': give each school its own")
+                )
         ids: set[str] = set()
         for j, entry in enumerate(model.schools):
             if entry.id in ids:
@@ -235,17 +248,32 @@ def _build(doc: Located, path: str | None, base_dir: Path) -> Config:
             ids.add(entry.id)
             raw = doc.data["schools"][j]["sources"]
             built = _sources(doc, entry.sources, raw, ("schools", j, "sources"), seen, problems)
-            schools.append(SchoolConfig(
-                id=entry.id, name=entry.name, timezone=entry.timezone or model.school.timezone,
-                policy=entry.policy or model.policy, exceptions=entry.exceptions or model.exceptions,
-                identity=entry.identity or model.identity, sources=built,
-                recipients=tuple(entry.recipients)))
+            schools.append(
+                SchoolConfig(
+                    id=entry.id,
+                    name=entry.name,
+                    timezone=entry.timezone or model.school.timezone,
+                    policy=entry.policy or model.policy,
+                    exceptions=entry.exceptions or model.exceptions,
+                    identity=entry.identity or model.identity,
+                    sources=built,
+                    recipients=tuple(entry.recipients),
+                )
+            )
     else:
         raw = doc.data.get("sources") or []
         built = _sources(doc, model.sources, raw, ("sources",), seen, problems)
-        schools.append(SchoolConfig(
-            id=_slug(model.school.name), name=model.school.name, timezone=model.school.timezone,
-            policy=model.policy, exceptions=model.exceptions, identity=model.identity, sources=built))
+        schools.append(
+            SchoolConfig(
+                id=_slug(model.school.name),
+                name=model.school.name,
+                timezone=model.school.timezone,
+                policy=model.policy,
+                exceptions=model.exceptions,
+                identity=model.identity,
+                sources=built,
+            )
+        )
     if problems:
         raise MultiInputError(problems)
     return Config(model, tuple(schools), path, base_dir)
@@ -256,8 +284,14 @@ def _slug(name: str) -> str:
     return "-".join(p for p in slug.split("-") if p)[:40] or "school"
 
 
-def _sources(doc: Located, models: list[SourceModel], raw: list[Any], prefix: tuple[str | int, ...],
-             seen: set[str], problems: list[InputError]) -> tuple[SourceConfig, ...]:
+def _sources(
+    doc: Located,
+    models: list[SourceModel],
+    raw: list[Any],
+    prefix: tuple[str | int, ...],
+    seen: set[str],
+    problems: list[InputError],
+) -> tuple[SourceConfig, ...]:
     built: list[SourceConfig] = []
     for i, src in enumerate(models):
         loc = (*prefix, i)
@@ -271,8 +305,9 @@ def _sources(doc: Located, models: list[SourceModel], raw: list[Any], prefix: tu
             continue
         fields = raw[i] if i < len(raw) and isinstance(raw[i], dict) else {}
         try:
-            settings = validate(settings_cls, doc, {k: v for k, v in fields.items() if k not in ("name", "type")},
-                                prefix=loc)
+            settings = validate(
+                settings_cls, doc, {k: v for k, v in fields.items() if k not in ("name", "type")}, prefix=loc
+            )
         except MultiInputError as exc:
             problems.extend(exc.problems)
             continue

@@ -47,23 +47,32 @@ def compose(result: RunResult, diff: RunDiff, email: EmailModel, report: Path | 
     counts = result.counts()
     new = list(diff.new) + list(diff.regressed)
     still = len(diff.still_failing)
-    subject = (f"{result.school}: {_plural(len(new), 'new problem')}, {len(diff.fixed)} fixed, "
-               f"{still} still failing")
+    subject = (
+        f"{result.school}: {_plural(len(new), 'new problem')}, {len(diff.fixed)} fixed, {still} still failing"
+    )
     if not result.complete:
         subject = "INCOMPLETE CHECK - " + subject
-    lines = ["Hello,", "",
-             f"The security check of {result.school} on {result.as_of.strftime('%A %d %B %Y')} found:", "",
-             f"  New problems:                   {len(new)}",
-             f"  Fixed since the last check:     {len(diff.fixed)}",
-             f"  Still failing:                  {still}",
-             f"  Covered by an agreed exception: {counts['excepted']}",
-             f"  Could not be checked:           {counts['error']}", ""]
+    lines = [
+        "Hello,",
+        "",
+        f"The security check of {result.school} on {result.as_of.strftime('%A %d %B %Y')} found:",
+        "",
+        f"  New problems:                   {len(new)}",
+        f"  Fixed since the last check:     {len(diff.fixed)}",
+        f"  Still failing:                  {still}",
+        f"  Covered by an agreed exception: {counts['excepted']}",
+        f"  Could not be checked:           {counts['error']}",
+        "",
+    ]
     if diff.against is None:
         lines += ["This is the first recorded check, so every problem counts as new.", ""]
     if not result.complete:
         failed = ", ".join(s.name for s in result.sources if not s.ok)
-        lines += [f"Warning: not everything could be read ({failed}). Problems from that source are not "
-                  "counted as fixed until it can be read again.", ""]
+        lines += [
+            f"Warning: not everything could be read ({failed}). Problems from that source are not "
+            "counted as fixed until it can be read again.",
+            "",
+        ]
     if diff.unknown:
         lines += [f"{len(diff.unknown)} earlier problem(s) could not be re-checked this time.", ""]
     if new:
@@ -74,10 +83,14 @@ def compose(result: RunResult, diff: RunDiff, email: EmailModel, report: Path | 
         lines.append("")
     elif not diff.fixed:
         lines += ["Nothing changed since the previous check.", ""]
-    lines += ["The full report is attached (open it in a web browser)." if report else
-              "No HTML report was written for this run.",
-              f"Run {result.run_id}, policy pack {result.pack.name} {result.pack.version}.", "",
-              "-- enforcer"]
+    lines += [
+        "The full report is attached (open it in a web browser)."
+        if report
+        else "No HTML report was written for this run.",
+        f"Run {result.run_id}, policy pack {result.pack.name} {result.pack.version}.",
+        "",
+        "-- enforcer",
+    ]
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = email.sender
@@ -86,20 +99,25 @@ def compose(result: RunResult, diff: RunDiff, email: EmailModel, report: Path | 
     msg["Message-ID"] = make_msgid(domain=email.sender.rpartition("@")[2] or "localhost")
     msg.set_content("\n".join(lines))
     if report is not None:
-        msg.add_attachment(report.read_bytes(), maintype="text", subtype="html",
-                           filename=f"enforcer-{result.run_id}.html")
+        msg.add_attachment(
+            report.read_bytes(), maintype="text", subtype="html", filename=f"enforcer-{result.run_id}.html"
+        )
     return msg
 
 
-def send(msg: EmailMessage, email: EmailModel, *, ssl_context: ssl.SSLContext | None = None,
-         timeout: float = 30.0) -> None:
+def send(
+    msg: EmailMessage, email: EmailModel, *, ssl_context: ssl.SSLContext | None = None, timeout: float = 30.0
+) -> None:
     """Deliver ``msg``; every failure becomes a one-line :class:`DigestError`."""
     recipients: Sequence[str] = email.recipients
     if not recipients:
         raise ConfigError("email: no recipients configured")
     if not email.starttls and email.host not in LOOPBACK:
-        log.warning("email: STARTTLS is off (allow_plaintext): the SMTP password and the findings "
-                    "cross the network to %s in clear", email.host)
+        log.warning(
+            "email: STARTTLS is off (allow_plaintext): the SMTP password and the findings "
+            "cross the network to %s in clear",
+            email.host,
+        )
     user = read_secret(email.username, "email.username") if email.username else None
     password = read_secret(email.password, "email.password") if email.password else None
     try:
@@ -107,8 +125,10 @@ def send(msg: EmailMessage, email: EmailModel, *, ssl_context: ssl.SSLContext | 
             smtp.ehlo()
             if email.starttls:
                 if not smtp.has_extn("starttls"):
-                    raise DigestError(f"SMTP server {email.host}:{email.port} does not offer STARTTLS; "
-                                      "refusing to send in clear text")
+                    raise DigestError(
+                        f"SMTP server {email.host}:{email.port} does not offer STARTTLS; "
+                        "refusing to send in clear text"
+                    )
                 smtp.starttls(context=ssl_context or ssl.create_default_context())
                 smtp.ehlo()
             if user is not None:
@@ -119,7 +139,8 @@ def send(msg: EmailMessage, email: EmailModel, *, ssl_context: ssl.SSLContext | 
     except (smtplib.SMTPException, ssl.SSLError) as exc:
         raise DigestError(f"cannot send digest via {email.host}:{email.port}: {exc}") from None
     except OSError as exc:
-        raise DigestError(f"cannot reach SMTP server {email.host}:{email.port}: "
-                          f"{exc.strerror or exc}") from None
+        raise DigestError(
+            f"cannot reach SMTP server {email.host}:{email.port}: {exc.strerror or exc}"
+        ) from None
     if refused:
         raise DigestError(f"SMTP server refused: {', '.join(sorted(refused))}")

@@ -57,8 +57,9 @@ class RosterIndex:
                 return hit
         for name in (account.username, account.upn):
             if name:
-                hit = self.by_username.get(name.casefold()) or \
-                    self.by_username.get(name.casefold().split("@", 1)[0])
+                hit = self.by_username.get(name.casefold()) or self.by_username.get(
+                    name.casefold().split("@", 1)[0]
+                )
                 if hit:
                     return hit
         return None
@@ -110,8 +111,17 @@ class Engine:
                     slot = next((i for i, w in enumerate(selectors) if w == r.where), len(selectors))
                     if slot == len(selectors):
                         selectors.append(r.where)
-                plan.append((r, r.where, slot, r.expect, "roster" in r.needs, self.states.get(r.id),
-                             hashlib.sha256((r.id + "\x1f").encode("utf-8", "surrogatepass"))))
+                plan.append(
+                    (
+                        r,
+                        r.where,
+                        slot,
+                        r.expect,
+                        "roster" in r.needs,
+                        self.states.get(r.id),
+                        hashlib.sha256((r.id + "\x1f").encode("utf-8", "surrogatepass")),
+                    )
+                )
             self._plan[kind] = plan
             self._slots[kind] = len(selectors)
 
@@ -205,16 +215,22 @@ class Engine:
                     if subject is None:
                         subject = _subject_of(record)
                         tail = _subject_bytes(subject)
-                    out.append(self._finding(rule, subject, Status.ERROR, trace,
-                                             "could not tell whether this rule applies: "))
+                    out.append(
+                        self._finding(
+                            rule, subject, Status.ERROR, trace, "could not tell whether this rule applies: "
+                        )
+                    )
                     continue
             # A passing expectation hands over its evidence without a Trace; anything else is
             # evaluated again with one (its messages are shown): that is about 2% of findings.
             evidence = expect.passes(record, get, ctx) if state is None else None
             if evidence is None:
                 trace = Trace()
-                verdict = state.verdict(record, trace) if state is not None else \
-                    expect.evaluate(record, get, ctx, trace)
+                verdict = (
+                    state.verdict(record, trace)
+                    if state is not None
+                    else expect.evaluate(record, get, ctx, trace)
+                )
                 evidence = trace.evidence
             else:
                 verdict = True
@@ -225,11 +241,25 @@ class Engine:
                 h = prefix.copy()
                 h.update(tail)
                 # Positional, in Finding's field order (tests/scale checks every field's place).
-                out.append(_new_finding(rule.id, rule.title, Status.PASS, rule.severity, subject, evidence,
-                                        "ok", rule.clause, rule.remediation, h.hexdigest()[:20], None))
+                out.append(
+                    _new_finding(
+                        rule.id,
+                        rule.title,
+                        Status.PASS,
+                        rule.severity,
+                        subject,
+                        evidence,
+                        "ok",
+                        rule.clause,
+                        rule.remediation,
+                        h.hexdigest()[:20],
+                        None,
+                    )
+                )
             else:
-                out.append(self._finding(rule, subject, Status.FAIL if verdict is False else Status.ERROR,
-                                         trace))
+                out.append(
+                    self._finding(rule, subject, Status.FAIL if verdict is False else Status.ERROR, trace)
+                )
         return out
 
     def finish(self) -> list[Finding]:
@@ -247,14 +277,18 @@ class Engine:
             for rule in self.rules:
                 if "roster" in rule.needs:
                     subject = Subject(SubjectKind.DOMAIN, "roster", "school roster", "configuration")
-                    why = "a source failed, so the roll cannot be reconciled" if self._roster_failed else \
-                        "this rule needs a roster (MIS export) source and none was read"
+                    why = (
+                        "a source failed, so the roll cannot be reconciled"
+                        if self._roster_failed
+                        else "this rule needs a roster (MIS export) source and none was read"
+                    )
                     trace = Trace(unknown=[why])
                     out.append(self._finding(rule, subject, Status.ERROR, trace))
         return out
 
-    def _finding(self, rule: Rule, subject: Subject, status: Status, trace: Trace,
-                 prefix: str = "") -> Finding:
+    def _finding(
+        self, rule: Rule, subject: Subject, status: Status, trace: Trace, prefix: str = ""
+    ) -> Finding:
         if status is Status.PASS:
             message = "ok"
         elif status is Status.FAIL:
@@ -262,16 +296,32 @@ class Engine:
         else:
             message = prefix or "could not evaluate: "
             message += "; ".join(dict.fromkeys(trace.unknown)) or "a value is unknown"
-        return _new_finding(rule.id, rule.title, status, rule.severity, subject, trace.evidence, message,
-                            rule.clause, rule.remediation, fingerprint(rule.id, subject), None)
+        return _new_finding(
+            rule.id,
+            rule.title,
+            status,
+            rule.severity,
+            subject,
+            trace.evidence,
+            message,
+            rule.clause,
+            rule.remediation,
+            fingerprint(rule.id, subject),
+            None,
+        )
 
 
 def _subject_of(record: Any) -> Subject:
     """``Subject.of(record)``, built without the frozen ``__init__`` for the common record types."""
     cls = type(record)
     if cls is Account:
-        return _new_subject(SubjectKind.ACCOUNT, record.id, record.username or record.upn or record.display_name,
-                            record.source, None)
+        return _new_subject(
+            SubjectKind.ACCOUNT,
+            record.id,
+            record.username or record.upn or record.display_name,
+            record.source,
+            None,
+        )
     if cls is Device:
         return _new_subject(SubjectKind.DEVICE, record.id, record.name, record.source, record.assigned_user)
     if cls is RosterEntry:
@@ -284,8 +334,9 @@ def _subject_bytes(subject: Subject) -> bytes:
     return "\x1f".join((subject.kind._value_, subject.source, subject.id)).encode("utf-8", "surrogatepass")
 
 
-def evaluate(pack: Pack, records: Iterable[Record], as_of: datetime,
-             rule_ids: Iterable[str] | None = None) -> list[Finding]:
+def evaluate(
+    pack: Pack, records: Iterable[Record], as_of: datetime, rule_ids: Iterable[str] | None = None
+) -> list[Finding]:
     """Every finding for ``records``, in one call."""
     engine = Engine(pack, as_of, rule_ids)
     findings: list[Finding] = []

@@ -49,23 +49,39 @@ def run_estate(config: Config, options: RunOptions, run_school: RunSchool) -> Ru
         if lock is not None:
             lock.release()
     result = RunResult(
-        run_id=started.strftime("%Y%m%dT%H%M%SZ") + "-estate", started=started, finished=datetime.now(UTC),
-        as_of=options.as_of or started, school=f"{len(summaries)} schools",
-        pack=PackInfo("estate", "-", ""), sources=(), findings=())
+        run_id=started.strftime("%Y%m%dT%H%M%SZ") + "-estate",
+        started=started,
+        finished=datetime.now(UTC),
+        as_of=options.as_of or started,
+        school=f"{len(summaries)} schools",
+        pack=PackInfo("estate", "-", ""),
+        sources=(),
+        findings=(),
+    )
     written: list[Path] = []
     if options.reports_dir is not None:
         from enforcer.reports.writer import write_file
 
-        written.append(write_file(Path(options.reports_dir) / "estate-report.json",
-                                  render_json(summaries, result).encode("utf-8")))
-        written.append(write_file(Path(options.reports_dir) / "estate-report.html",
-                                  render_html(summaries, result).encode("utf-8")))
+        written.append(
+            write_file(
+                Path(options.reports_dir) / "estate-report.json",
+                render_json(summaries, result).encode("utf-8"),
+            )
+        )
+        written.append(
+            write_file(
+                Path(options.reports_dir) / "estate-report.html",
+                render_html(summaries, result).encode("utf-8"),
+            )
+        )
     return RunOutcome(result, tuple(written), schools=summaries)
 
 
 def _one(config: Config, school: SchoolConfig, options: RunOptions, run_school: RunSchool) -> SchoolSummary:
     one = config.for_school(school)
-    opts = replace(options, reports_dir=Path(options.reports_dir) / school.id if options.reports_dir else None)
+    opts = replace(
+        options, reports_dir=Path(options.reports_dir) / school.id if options.reports_dir else None
+    )
     try:
         if options.record:
             from enforcer.store.service import RunHistory
@@ -79,8 +95,17 @@ def _one(config: Config, school: SchoolConfig, options: RunOptions, run_school: 
         return SchoolSummary(school.id, school.name, False, {}, {}, {}, (), exc.exit_code, redact(str(exc)))
     except Exception as exc:  # noqa: BLE001 - a bug in one school is recorded for it (exit 4), not lost
         log.exception("school %s: internal error", school.id)
-        return SchoolSummary(school.id, school.name, False, {}, {}, {}, (), 4,
-                             redact(f"internal error ({type(exc).__name__}): {exc}"))
+        return SchoolSummary(
+            school.id,
+            school.name,
+            False,
+            {},
+            {},
+            {},
+            (),
+            4,
+            redact(f"internal error ({type(exc).__name__}): {exc}"),
+        )
     return summarise(school, outcome)
 
 
@@ -89,17 +114,29 @@ def summarise(school: SchoolConfig, outcome: RunOutcome) -> SchoolSummary:
     failing = [f for f in r.findings if f.status in (Status.FAIL, Status.ERROR)]
     error = "; ".join(f"{s.name}: {s.error}" for s in r.sources if not s.ok) or None
     return SchoolSummary(
-        id=school.id, name=school.name, complete=r.complete, counts=r.counts(),
+        id=school.id,
+        name=school.name,
+        complete=r.complete,
+        counts=r.counts(),
         failing_by_rule=dict(Counter(f.rule for f in failing)),
         failing_by_severity=dict(Counter(f.severity.value for f in failing if f.status is Status.FAIL)),
-        reports=outcome.reports, exit_code=outcome.exit_code, error=error)
+        reports=outcome.reports,
+        exit_code=outcome.exit_code,
+        error=error,
+    )
 
 
 def _worst_first(summaries: tuple[SchoolSummary, ...]) -> list[SchoolSummary]:
     def key(s: SchoolSummary) -> tuple[int, ...]:
         sev = s.failing_by_severity
-        return (-int(not s.complete), -sev.get("critical", 0), -sev.get("high", 0),
-                -s.counts.get("fail", 0), -s.counts.get("error", 0))
+        return (
+            -int(not s.complete),
+            -sev.get("critical", 0),
+            -sev.get("high", 0),
+            -s.counts.get("fail", 0),
+            -s.counts.get("error", 0),
+        )
+
     return sorted(summaries, key=key)
 
 
@@ -115,11 +152,25 @@ def _rules(summaries: tuple[SchoolSummary, ...]) -> list[dict[str, Any]]:
 def render_json(summaries: tuple[SchoolSummary, ...], result: RunResult) -> str:
     doc = {
         "schema": SCHEMA,
-        "run": {"id": result.run_id, "as_of": result.as_of.isoformat(), "schools": len(summaries),
-                "complete": all(s.complete for s in summaries)},
-        "schools": [{"id": s.id, "name": s.name, "complete": s.complete, "error": s.error, "counts": s.counts,
-                     "failing_by_severity": s.failing_by_severity, "exit_code": s.exit_code,
-                     "reports": [str(p) for p in s.reports]} for s in _worst_first(summaries)],
+        "run": {
+            "id": result.run_id,
+            "as_of": result.as_of.isoformat(),
+            "schools": len(summaries),
+            "complete": all(s.complete for s in summaries),
+        },
+        "schools": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "complete": s.complete,
+                "error": s.error,
+                "counts": s.counts,
+                "failing_by_severity": s.failing_by_severity,
+                "exit_code": s.exit_code,
+                "reports": [str(p) for p in s.reports],
+            }
+            for s in _worst_first(summaries)
+        ],
         "rules": _rules(summaries),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -130,8 +181,10 @@ def render_table(outcome: RunOutcome) -> str:
     lines.append(f"{'school':<28} {'state':<11} {'fail':>6} {'error':>6} {'crit':>5} {'high':>5}")
     for s in _worst_first(outcome.schools):
         state = "complete" if s.complete else "INCOMPLETE"
-        lines.append(f"{visible(scrub(s.name))[:28]:<28} {state:<11} {s.counts.get('fail', 0):>6} {s.counts.get('error', 0):>6} "
-                     f"{s.failing_by_severity.get('critical', 0):>5} {s.failing_by_severity.get('high', 0):>5}")
+        lines.append(
+            f"{visible(scrub(s.name))[:28]:<28} {state:<11} {s.counts.get('fail', 0):>6} {s.counts.get('error', 0):>6} "
+            f"{s.failing_by_severity.get('critical', 0):>5} {s.failing_by_severity.get('high', 0):>5}"
+        )
         if s.error:
             lines.append(f"    {visible(scrub(s.error))[:200]}")
     lines += ["", "Rules failing most:"]
@@ -148,9 +201,13 @@ def render_html(summaries: tuple[SchoolSummary, ...], result: RunResult) -> str:
         f"<tr><td>{e(s.name)}</td><td>{'complete' if s.complete else '<strong>incomplete</strong>'}</td>"
         f"<td>{s.counts.get('fail', 0)}</td><td>{s.counts.get('error', 0)}</td>"
         f"<td>{s.failing_by_severity.get('critical', 0)}</td><td>{s.failing_by_severity.get('high', 0)}</td>"
-        f"<td>{e(s.error or '')}</td><td>{e(s.id)}/</td></tr>" for s in _worst_first(summaries))
-    rules = "".join(f"<tr><td>{e(r['rule'])}</td><td>{r['failing']}</td><td>{r['schools']}</td></tr>"
-                    for r in _rules(summaries))
+        f"<td>{e(s.error or '')}</td><td>{e(s.id)}/</td></tr>"
+        for s in _worst_first(summaries)
+    )
+    rules = "".join(
+        f"<tr><td>{e(r['rule'])}</td><td>{r['failing']}</td><td>{r['schools']}</td></tr>"
+        for r in _rules(summaries)
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">

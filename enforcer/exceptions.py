@@ -70,13 +70,18 @@ class PolicyException:
             return s.id.casefold() == want or (s.name or "").casefold() == want
         assert self.selector is not None
         values = {"kind": s.kind.value, "source": s.source, "id": s.id, "name": s.name or ""}
-        return all(fnmatch.fnmatchcase(values[k].casefold(), str(v).casefold())
-                   for k, v in self.selector.items())
+        return all(
+            fnmatch.fnmatchcase(values[k].casefold(), str(v).casefold()) for k, v in self.selector.items()
+        )
 
     def describe(self) -> dict[str, Any]:
         """What a finding carries (and the report shows) while excepted."""
-        return {"id": self.id, "reason": self.reason, "approver": self.approver,
-                "expires": self.expires.isoformat()}
+        return {
+            "id": self.id,
+            "reason": self.reason,
+            "approver": self.approver,
+            "expires": self.expires.isoformat(),
+        }
 
     def target(self) -> str:
         if self.fingerprint:
@@ -86,8 +91,9 @@ class PolicyException:
         return "selector " + ", ".join(f"{k}={v}" for k, v in (self.selector or {}).items())
 
 
-def apply_exceptions(findings: Iterable[Finding], exceptions: Iterable[PolicyException],
-                     as_of: datetime | date) -> list[Finding]:
+def apply_exceptions(
+    findings: Iterable[Finding], exceptions: Iterable[PolicyException], as_of: datetime | date
+) -> list[Finding]:
     """FAIL -> EXCEPTED when an unexpired exception matches. ERROR is never excepted: an
     exception accepts a known failure, it cannot vouch for something we could not check."""
     on = as_of.date() if isinstance(as_of, datetime) else as_of
@@ -119,8 +125,9 @@ class _ExceptionModel(BaseModel):
         if self.selector is not None:
             bad = sorted(set(self.selector) - set(SELECTOR_KEYS))
             if bad:
-                raise ValueError(f"unknown selector key(s) {', '.join(bad)} "
-                                 f"(known: {', '.join(SELECTOR_KEYS)})")
+                raise ValueError(
+                    f"unknown selector key(s) {', '.join(bad)} (known: {', '.join(SELECTOR_KEYS)})"
+                )
             kind = self.selector.get("kind")
             if kind and "*" not in kind and kind not in {k.value for k in SubjectKind}:
                 raise ValueError(f"selector kind {kind!r} is not one of account, device, domain, pupil")
@@ -143,9 +150,18 @@ def load_exceptions_file(path: str | Path, known_rules: Iterable[str] | None = N
     for i, e in enumerate(model.exceptions):
         if rules is not None and e.rule not in rules:
             raise doc.error(("exceptions", i, "rule"), f"exceptions.{i}.rule: no rule {e.rule!r} in the pack")
-        out.append(PolicyException(rule=e.rule, reason=e.reason, approver=e.approver, expires=e.expires,
-                                   fingerprint=e.fingerprint, subject=e.subject, selector=e.selector,
-                                   id=f"{doc.path}:{doc.line(('exceptions', i))}"))
+        out.append(
+            PolicyException(
+                rule=e.rule,
+                reason=e.reason,
+                approver=e.approver,
+                expires=e.expires,
+                fingerprint=e.fingerprint,
+                subject=e.subject,
+                selector=e.selector,
+                id=f"{doc.path}:{doc.line(('exceptions', i))}",
+            )
+        )
     return out
 
 

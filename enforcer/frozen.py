@@ -29,8 +29,13 @@ def builder(cls: type[T]) -> Callable[..., T]:
     params = dataclasses.fields(cls)  # type: ignore[arg-type]
     names = tuple(f.name for f in params)
     slots = getattr(cls, "__slots__", None)
-    if (not dataclasses.is_dataclass(cls) or cls.__bases__ != (object,) or hasattr(cls, "__post_init__")
-            or any(not f.init for f in params) or tuple(slots or ()) != names):
+    if (
+        not dataclasses.is_dataclass(cls)
+        or cls.__bases__ != (object,)
+        or hasattr(cls, "__post_init__")
+        or any(not f.init for f in params)
+        or tuple(slots or ()) != names
+    ):
         raise TypeError(f"{cls.__name__}: builder() needs a slotted dataclass with only init fields")
     twin = type(f"_{cls.__name__}Builder", (), {"__slots__": names})
     args = [f"v{i}" for i in range(len(names))]

@@ -29,8 +29,9 @@ class RoleMatcher:
     """With ``attribute``: an exact (case-insensitive) value, or a regex when ``pattern``."""
     pattern: bool = False
 
-    def matches(self, container: str | None, groups: Iterable[str] | None,
-                attributes: Mapping[str, str]) -> bool:
+    def matches(
+        self, container: str | None, groups: Iterable[str] | None, attributes: Mapping[str, str]
+    ) -> bool:
         if self.ou is not None:
             if container is None or not _dn_within(container, self.ou):
                 return False
@@ -78,13 +79,13 @@ class YearGroupRule:
 class Classifier:
     """Built from the configuration; connectors call it for every account."""
 
-    def __init__(self, matchers: Sequence[RoleMatcher] = (),
-                 year_group: YearGroupRule | None = None) -> None:
+    def __init__(self, matchers: Sequence[RoleMatcher] = (), year_group: YearGroupRule | None = None) -> None:
         self.matchers = tuple(matchers)
         self.year_group_rule = year_group
 
-    def role(self, container: str | None, groups: Iterable[str] | None,
-             attributes: Mapping[str, str]) -> Role:
+    def role(
+        self, container: str | None, groups: Iterable[str] | None, attributes: Mapping[str, str]
+    ) -> Role:
         groups = tuple(groups) if groups is not None else None
         for m in self.matchers:
             if m.matches(container, groups, attributes):

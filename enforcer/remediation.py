@@ -60,9 +60,11 @@ class Cap:
         if n <= limit:
             return None
         of = f", {self.max_share:.0%} of {subjects} subjects" if subjects else ""
-        return (f"enforcement stopped: {n} changes planned, above this run's cap of {limit} "
-                f"(at most {self.max_changes} per run{of}); nothing was changed. Check the findings, "
-                "then raise remediation.max_changes / max_share in the configuration if they are right")
+        return (
+            f"enforcement stopped: {n} changes planned, above this run's cap of {limit} "
+            f"(at most {self.max_changes} per run{of}); nothing was changed. Check the findings, "
+            "then raise remediation.max_changes / max_share in the configuration if they are right"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +83,9 @@ class Outcomes:
         return any(r.outcome == Outcome.FAILED for r in self.results)
 
 
-def plan(findings: Iterable[Finding], modes: Mapping[str, str],
-         marked: Collection[str] = ()) -> list[Planned]:
+def plan(
+    findings: Iterable[Finding], modes: Mapping[str, str], marked: Collection[str] = ()
+) -> list[Planned]:
     """Pure: which failing findings get which action, in which mode."""
     out: list[Planned] = []
     for f in findings:
@@ -97,8 +100,19 @@ def plan(findings: Iterable[Finding], modes: Mapping[str, str],
             continue
         if mode == "dry-run" and f.fingerprint in marked and not spec.opt_in:
             mode = "enforce"
-        out.append(Planned(ActionPlan(action=action, subject=f.subject, rule=f.rule, finding=f.fingerprint,
-                                      params=dict(f.remediation.params), dry_run=mode != "enforce"), mode))
+        out.append(
+            Planned(
+                ActionPlan(
+                    action=action,
+                    subject=f.subject,
+                    rule=f.rule,
+                    finding=f.fingerprint,
+                    params=dict(f.remediation.params),
+                    dry_run=mode != "enforce",
+                ),
+                mode,
+            )
+        )
     return out
 
 
@@ -107,9 +121,17 @@ def modes_of(pack: object) -> dict[str, str]:
     return {r.id: getattr(r, "mode", "report") for r in getattr(pack, "rules", ())}
 
 
-def execute(db: Database, planned: Iterable[Planned], remediators: Mapping[str, object], *,
-            run_id: str | None, cap: Cap, subjects: int | None, apply: bool = True,
-            clock: Clock = _now) -> Outcomes:
+def execute(
+    db: Database,
+    planned: Iterable[Planned],
+    remediators: Mapping[str, object],
+    *,
+    run_id: str | None,
+    cap: Cap,
+    subjects: int | None,
+    apply: bool = True,
+    clock: Clock = _now,
+) -> Outcomes:
     """Record every plan; apply the ``enforce`` ones (when ``apply``) unless the cap stops them."""
     planned = list(planned)
     enforce = [p for p in planned if p.mode == "enforce"] if apply else []
@@ -144,13 +166,22 @@ def _apply(plan: ActionPlan, remediator: object | None, clock: Clock) -> ActionR
     return result
 
 
-def undo(db: Database, remediators: Mapping[str, object], *, action_id: int | None = None,
-         run_id: str | None = None, clock: Clock = _now) -> Outcomes:
+def undo(
+    db: Database,
+    remediators: Mapping[str, object],
+    *,
+    action_id: int | None = None,
+    run_id: str | None = None,
+    clock: Clock = _now,
+) -> Outcomes:
     """Restore recorded previous values, newest change first; each undo is itself audited."""
     entries = records.audit_entries(db, run_id=run_id, action_id=action_id)
     if not entries:
-        raise UsageError(f"no recorded action {action_id}" if action_id is not None
-                         else f"no recorded actions for run {run_id}")
+        raise UsageError(
+            f"no recorded action {action_id}"
+            if action_id is not None
+            else f"no recorded actions for run {run_id}"
+        )
     undone = {e.undo_of for e in records.audit_entries(db) if e.undo_of and e.outcome == Outcome.UNDONE}
     results, ids, notes = [], [], []
     for e in sorted(entries, key=lambda e: e.id, reverse=True):
@@ -167,8 +198,9 @@ def undo(db: Database, remediators: Mapping[str, object], *, action_id: int | No
         elif e.previous is None:
             res = ActionResult(e.plan, Outcome.SKIPPED, clock(), "no previous values were recorded")
         elif remediator is None or not hasattr(remediator, "undo"):
-            res = ActionResult(e.plan, Outcome.SKIPPED, clock(),
-                               f"source {e.plan.subject.source!r} cannot make changes")
+            res = ActionResult(
+                e.plan, Outcome.SKIPPED, clock(), f"source {e.plan.subject.source!r} cannot make changes"
+            )
         else:
             try:
                 res = remediator.undo(e.as_result())  # type: ignore[attr-defined]

@@ -71,8 +71,9 @@ def select_sources(config: Config, names: Sequence[str]) -> list[SourceConfig]:
     known = {s.name: s for s in config.sources}
     missing = [n for n in names if n not in known]
     if missing:
-        raise UsageError(f"no source named {missing[0]!r} in the configuration "
-                         f"(configured: {', '.join(known) or 'none'})")
+        raise UsageError(
+            f"no source named {missing[0]!r} in the configuration (configured: {', '.join(known) or 'none'})"
+        )
     return [known[n] for n in names]
 
 
@@ -137,8 +138,10 @@ def run_school(config: Config, options: RunOptions, history: Any = None) -> RunO
         if unknown:
             raise UsageError(f"no rule {unknown[0]!r} in pack {pack.info.name}")
     chosen = select_sources(config, options.source_names)
-    built = [(sc, source_types.build_source(config, sc, tracking_apps=pack.tracking_apps, as_of=as_of))
-             for sc in chosen]
+    built = [
+        (sc, source_types.build_source(config, sc, tracking_apps=pack.tracking_apps, as_of=as_of))
+        for sc in chosen
+    ]
     if history is not None:  # history hook 1/3: run lock + "started" row
         history.begin(config, run_id, started)
 
@@ -161,8 +164,14 @@ def run_school(config: Config, options: RunOptions, history: Any = None) -> RunO
     findings = merge_duplicates(findings)
     findings.sort(key=lambda f: (f.rule, f.subject.kind.value, f.subject.source, f.subject.id))
     result = RunResult(
-        run_id=run_id, started=started, finished=datetime.now(UTC), as_of=as_of,
-        school=config.school.name, pack=pack.info, sources=tuple(statuses), findings=tuple(findings),
+        run_id=run_id,
+        started=started,
+        finished=datetime.now(UTC),
+        as_of=as_of,
+        school=config.school.name,
+        pack=pack.info,
+        sources=tuple(statuses),
+        findings=tuple(findings),
         rules=engine.evaluated_rules(),
     )
     extras = None
@@ -172,16 +181,18 @@ def run_school(config: Config, options: RunOptions, history: Any = None) -> RunO
     if options.reports_dir is not None:
         from enforcer.reports.writer import write_reports
 
-        written = write_reports(result, options.reports_dir, list(config.model.reports.formats),
-                                extras=extras)
+        written = write_reports(
+            result, options.reports_dir, list(config.model.reports.formats), extras=extras
+        )
     if history is not None:  # history hook 3/3: the email digest
         history.after_reports(result, tuple(written))
     actions = getattr(history, "remediation", None)
     return RunOutcome(result, tuple(written), extras, actions_failed=bool(actions and actions.failed))
 
 
-def _drain(sc: SourceConfig, source: object, sink: Callable[[object], None],
-           progress: Progress | None) -> SourceStatus:
+def _drain(
+    sc: SourceConfig, source: object, sink: Callable[[object], None], progress: Progress | None
+) -> SourceStatus:
     counts = {"accounts": 0, "devices": 0, "domains": 0, "pupils": 0}
     key = {Account: "accounts", Device: "devices", DomainPolicy: "domains", RosterEntry: "pupils"}
     n = 0
@@ -223,9 +234,14 @@ def merge_duplicates(findings: list[Finding]) -> list[Finding]:
             continue
         kept = out[i]
         if kept.status is not f.status and kept.status is not Status.ERROR:
-            out[i] = replace(kept, status=Status.ERROR, message=(
-                "the source returned this subject more than once with different values "
-                f"({kept.status.value} and {f.status.value}); check the directory for duplicate objects"))
+            out[i] = replace(
+                kept,
+                status=Status.ERROR,
+                message=(
+                    "the source returned this subject more than once with different values "
+                    f"({kept.status.value} and {f.status.value}); check the directory for duplicate objects"
+                ),
+            )
     return out
 
 

@@ -95,8 +95,9 @@ def cron_trigger(cron: str, timezone: str) -> Any:
 
     minute, hour, day, month, dow = _fields(cron)
     try:
-        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=cron_days(dow),
-                           timezone=timezone)
+        return CronTrigger(
+            minute=minute, hour=hour, day=day, month=month, day_of_week=cron_days(dow), timezone=timezone
+        )
     except (ValueError, LookupError) as exc:
         raise ConfigError(f"schedule.cron: {cron!r}: {exc}") from None
 
@@ -130,8 +131,9 @@ def scheduled_run(argv: Sequence[str]) -> int:
     return code
 
 
-def serve(config: Any, config_path: str | None, *, cron: str | None = None,
-          interval: float | None = None) -> int:
+def serve(
+    config: Any, config_path: str | None, *, cron: str | None = None, interval: float | None = None
+) -> int:
     """Run the scheduler in the foreground until SIGTERM or SIGINT; returns the exit code."""
     from apscheduler.events import EVENT_SCHEDULER_STARTED
     from apscheduler.executors.pool import ThreadPoolExecutor
@@ -151,9 +153,13 @@ def serve(config: Any, config_path: str | None, *, cron: str | None = None,
     scheduler = BlockingScheduler(
         jobstores={"default": SQLiteJobStore(home / "schedule.db")},
         executors={"default": ThreadPoolExecutor(1)},
-        job_defaults={"coalesce": True, "max_instances": 1,
-                      "misfire_grace_time": sched_cfg.misfire_grace_seconds},
-        timezone=sched_cfg.timezone)
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": sched_cfg.misfire_grace_seconds,
+        },
+        timezone=sched_cfg.timezone,
+    )
     args = [run_argv(config_path)]
 
     def reconcile(_event: object) -> None:
@@ -161,8 +167,9 @@ def serve(config: Any, config_path: str | None, *, cron: str | None = None,
         if job is not None and _same(job.trigger, trigger) and list(job.args) == args:
             log.info("keeping the stored job; next run %s", job.next_run_time)
         else:
-            job = scheduler.add_job(scheduled_run, trigger, args=args, id=JOB_ID, replace_existing=True,
-                                    name="enforcer run")
+            job = scheduler.add_job(
+                scheduled_run, trigger, args=args, id=JOB_ID, replace_existing=True, name="enforcer run"
+            )
         print(f"enforcer schedule: next run at {job.next_run_time.isoformat()}", flush=True)
 
     scheduler.add_listener(reconcile, EVENT_SCHEDULER_STARTED)
@@ -203,7 +210,11 @@ def _shutdown(scheduler: Any) -> None:
 
 def _same(a: Any, b: Any) -> bool:
     """Same schedule? ``str`` leaves out an interval's start date, which is "now" on every start."""
-    return (type(a), str(a), str(getattr(a, "timezone", ""))) == (type(b), str(b), str(getattr(b, "timezone", "")))
+    return (type(a), str(a), str(getattr(a, "timezone", ""))) == (
+        type(b),
+        str(b),
+        str(getattr(b, "timezone", "")),
+    )
 
 
 # -- for people who prefer the operating system's scheduler -----------------------------------
@@ -217,19 +228,24 @@ def _systemd_field(field: str, low: int, high: int) -> str:
     try:
         values = sorted(_expand(field, low, high))
     except ValueError:
-        raise ConfigError(f"schedule.cron: cannot translate {field!r} to systemd OnCalendar; "
-                          "write the timer by hand") from None
+        raise ConfigError(
+            f"schedule.cron: cannot translate {field!r} to systemd OnCalendar; write the timer by hand"
+        ) from None
     return ",".join(f"{v:02d}" if high > 12 else str(v) for v in values)
 
 
 def on_calendar(cron: str, timezone: str) -> str:
     minute, hour, day, month, dow = _fields(cron)
     if day != "*" and dow != "*":
-        raise ConfigError("schedule.cron: cron runs when day OR weekday matches, systemd when both do; "
-                          "give one of them as '*' or write the timer by hand")
+        raise ConfigError(
+            "schedule.cron: cron runs when day OR weekday matches, systemd when both do; "
+            "give one of them as '*' or write the timer by hand"
+        )
     days = "" if dow == "*" else ",".join(d.capitalize() for d in cron_days(dow).split(",")) + " "
-    return (f"{days}*-{_systemd_field(month, 1, 12)}-{_systemd_field(day, 1, 31)} "
-            f"{_systemd_field(hour, 0, 23)}:{_systemd_field(minute, 0, 59)}:00 {timezone}")
+    return (
+        f"{days}*-{_systemd_field(month, 1, 12)}-{_systemd_field(day, 1, 31)} "
+        f"{_systemd_field(hour, 0, 23)}:{_systemd_field(minute, 0, 59)}:00 {timezone}"
+    )
 
 
 def systemd_units(config: Any, config_path: str | None) -> str:
@@ -269,6 +285,8 @@ WantedBy=timers.target
 def cron_line(config: Any, config_path: str | None) -> str:
     sched = config.model.schedule
     command = " ".join(run_argv(config_path))
-    return (f"# crontab -e  (CRON_TZ is honoured by cronie; elsewhere the cron daemon's zone is used)\n"
-            f"CRON_TZ={sched.timezone}\n"
-            f"{sched.cron} {command} >/dev/null 2>&1\n")
+    return (
+        f"# crontab -e  (CRON_TZ is honoured by cronie; elsewhere the cron daemon's zone is used)\n"
+        f"CRON_TZ={sched.timezone}\n"
+        f"{sched.cron} {command} >/dev/null 2>&1\n"
+    )

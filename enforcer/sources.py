@@ -44,13 +44,19 @@ def builder(type_name: str):  # noqa: ANN201 - returns the connector's build fun
     return _module(type_name, 1).build
 
 
-def build_source(config: Any, source: Any, *, tracking_apps: Iterable[str] = (),
-                 as_of: datetime | None = None) -> Any:
+def build_source(
+    config: Any, source: Any, *, tracking_apps: Iterable[str] = (), as_of: datetime | None = None
+) -> Any:
     """The one place a configured source is built: secrets from env/file, the classifier of the
     school the source belongs to, paths relative to the configuration file."""
     from connectors.base import BuildContext
     from enforcer.secrets import read_secret
 
-    ctx = BuildContext(secrets=read_secret, classifier=config.school_of(source.name).classifier(),
-                       base_dir=config.base_dir, tracking_apps=tuple(tracking_apps), as_of=as_of)
+    ctx = BuildContext(
+        secrets=read_secret,
+        classifier=config.school_of(source.name).classifier(),
+        base_dir=config.base_dir,
+        tracking_apps=tuple(tracking_apps),
+        as_of=as_of,
+    )
     return builder(source.type)(source.name, source.settings, ctx)

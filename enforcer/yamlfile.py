@@ -48,21 +48,17 @@ class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None, None, "aliases (*name) are not allowed", event.start_mark
-            )
+            raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed", event.start_mark)
         return super().compose_node(parent, index)
 
 
-def _walk(node: yaml.Node, loader: _NoAliasLoader, path: Path_, lines: dict[Path_, int],
-          source: str) -> Any:
+def _walk(node: yaml.Node, loader: _NoAliasLoader, path: Path_, lines: dict[Path_, int], source: str) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise InputError("merge keys (<<) are not allowed", source,
-                                 key_node.start_mark.line + 1)
+                raise InputError("merge keys (<<) are not allowed", source, key_node.start_mark.line + 1)
             key = loader.construct_object(key_node)
             if not isinstance(key, str):
                 key = str(key)
@@ -119,8 +115,7 @@ def load_file(path: str | Path) -> Located:
     return load_text(text, str(p))
 
 
-def validate(model: type[M], doc: Located, data: Any = None,
-                           prefix: Path_ = ()) -> M:
+def validate(model: type[M], doc: Located, data: Any = None, prefix: Path_ = ()) -> M:
     """Validate with pydantic; every problem becomes an InputError with file and line."""
     value = doc.data if data is None else data
     try:

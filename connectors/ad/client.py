@@ -32,8 +32,14 @@ log = logging.getLogger(__name__)
 PAGED_OID = "1.2.840.113556.1.4.319"
 IN_CHAIN = "1.2.840.113556.1.4.1941"
 
-_RETRYABLE = (lx.LDAPSocketReceiveError, lx.LDAPSocketSendError, lx.LDAPSessionTerminatedByServerError,
-              lx.LDAPSocketOpenError, lx.LDAPResponseTimeoutError, lx.LDAPSocketCloseError)
+_RETRYABLE = (
+    lx.LDAPSocketReceiveError,
+    lx.LDAPSocketSendError,
+    lx.LDAPSessionTerminatedByServerError,
+    lx.LDAPSocketOpenError,
+    lx.LDAPResponseTimeoutError,
+    lx.LDAPSocketCloseError,
+)
 
 
 def escape(value: str) -> str:
@@ -87,24 +93,43 @@ class Client:
         self._ca_file = ca_file
         self._conn: ldap3.Connection | None = None
         if settings.tls == "none":
-            log.warning("AD source %s: plain LDAP (tls: none) sends the bind password and the directory "
-                        "in clear; use ldaps or starttls", settings.host)
+            log.warning(
+                "AD source %s: plain LDAP (tls: none) sends the bind password and the directory "
+                "in clear; use ldaps or starttls",
+                settings.host,
+            )
 
     # -- connection -------------------------------------------------------------------------
     def _server(self) -> ldap3.Server:
         s = self.settings
         tls = None
         if s.tls != "none":
-            tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=self._ca_file,
-                            version=ssl.PROTOCOL_TLS_CLIENT)
-        return ldap3.Server(s.host, port=s.effective_port, use_ssl=s.tls == "ldaps", tls=tls,
-                            get_info=ldap3.NONE, connect_timeout=s.connect_timeout, formatter=_KEEP_RAW)
+            tls = ldap3.Tls(
+                validate=ssl.CERT_REQUIRED, ca_certs_file=self._ca_file, version=ssl.PROTOCOL_TLS_CLIENT
+            )
+        return ldap3.Server(
+            s.host,
+            port=s.effective_port,
+            use_ssl=s.tls == "ldaps",
+            tls=tls,
+            get_info=ldap3.NONE,
+            connect_timeout=s.connect_timeout,
+            formatter=_KEEP_RAW,
+        )
 
     def _open(self) -> ldap3.Connection:
         s = self.settings
-        conn = ldap3.Connection(self._server(), user=self._bind_dn, password=self._password,
-                                authentication=ldap3.SIMPLE, auto_referrals=False, raise_exceptions=True,
-                                receive_timeout=s.read_timeout, read_only=False, return_empty_attributes=False)
+        conn = ldap3.Connection(
+            self._server(),
+            user=self._bind_dn,
+            password=self._password,
+            authentication=ldap3.SIMPLE,
+            auto_referrals=False,
+            raise_exceptions=True,
+            receive_timeout=s.read_timeout,
+            read_only=False,
+            return_empty_attributes=False,
+        )
         try:
             conn.open()
             if s.tls == "starttls":
@@ -137,10 +162,17 @@ class Client:
                     raise SourceError(f"AD {self.settings.host}: TLS failed: {_reason(exc)}") from None
                 self._conn = None
                 if attempt == attempts:
-                    raise SourceError(f"AD {self.settings.host}: {what} failed after {attempts} attempts: "
-                                      f"{_reason(exc)}") from None
-                log.warning("AD %s: %s failed (%s); retrying (%d/%d)", self.settings.host, what,
-                            _reason(exc), attempt, attempts - 1)
+                    raise SourceError(
+                        f"AD {self.settings.host}: {what} failed after {attempts} attempts: {_reason(exc)}"
+                    ) from None
+                log.warning(
+                    "AD %s: %s failed (%s); retrying (%d/%d)",
+                    self.settings.host,
+                    what,
+                    _reason(exc),
+                    attempt,
+                    attempts - 1,
+                )
                 time.sleep(self.settings.retry_delay)
             except lx.LDAPException as exc:
                 raise SourceError(f"AD {self.settings.host}: {what} failed: {_reason(exc)}") from None
@@ -148,14 +180,24 @@ class Client:
 
     # -- reading ----------------------------------------------------------------------------
     def root_dse(self) -> Raw:
-        entries = list(self.search("", "(objectClass=*)", ["defaultNamingContext", "dnsHostName"],
-                                   scope=ldap3.BASE, paged=False))
+        entries = list(
+            self.search(
+                "", "(objectClass=*)", ["defaultNamingContext", "dnsHostName"], scope=ldap3.BASE, paged=False
+            )
+        )
         if not entries:
             raise SourceError(f"AD {self.settings.host}: the rootDSE is not readable")
         return entries[0].raw
 
-    def search(self, base: str, flt: str, attributes: Sequence[str], scope: str = ldap3.SUBTREE,
-               paged: bool = True, prefetch: bool = False) -> Iterator[Entry]:
+    def search(
+        self,
+        base: str,
+        flt: str,
+        attributes: Sequence[str],
+        scope: str = ldap3.SUBTREE,
+        paged: bool = True,
+        prefetch: bool = False,
+    ) -> Iterator[Entry]:
         """Yield every entry once, resuming after a drop; referrals are skipped.
 
         ``prefetch`` reads the next page in a worker thread while the caller handles this one;
@@ -163,12 +205,16 @@ class Client:
         """
         entries = self._resuming(base, flt, attributes, scope, paged)
         if prefetch:
-            return prefetched(entries, batch=self.settings.page_size,
-                              join_timeout=self.settings.read_timeout + self.settings.connect_timeout)
+            return prefetched(
+                entries,
+                batch=self.settings.page_size,
+                join_timeout=self.settings.read_timeout + self.settings.connect_timeout,
+            )
         return entries
 
-    def _resuming(self, base: str, flt: str, attributes: Sequence[str], scope: str,
-                  paged: bool) -> Iterator[Entry]:
+    def _resuming(
+        self, base: str, flt: str, attributes: Sequence[str], scope: str, paged: bool
+    ) -> Iterator[Entry]:
         """The search itself (see ``search``).
 
         ``retries`` counts consecutive failures without progress: a drop after new entries
@@ -182,27 +228,44 @@ class Client:
                 yield from self._search_once(base, flt, attributes, scope, paged, seen)
                 return
             except (lx.LDAPNoSuchObjectResult, lx.LDAPInsufficientAccessRightsResult) as exc:
-                raise NotVisible(f"AD {self.settings.host}: {base!r} is not visible: {_reason(exc)}") from None
+                raise NotVisible(
+                    f"AD {self.settings.host}: {base!r} is not visible: {_reason(exc)}"
+                ) from None
             except _RETRYABLE as exc:
                 self._conn = None
                 failures = 1 if len(seen) > before else failures + 1
                 if failures > self.settings.retries:
-                    raise SourceError(f"AD {self.settings.host}: search under {base!r} failed after "
-                                      f"{failures} attempts: {_reason(exc)}") from None
-                log.warning("AD %s: connection lost during a search (%s); resuming (%d/%d)",
-                            self.settings.host, _reason(exc), failures, self.settings.retries)
+                    raise SourceError(
+                        f"AD {self.settings.host}: search under {base!r} failed after "
+                        f"{failures} attempts: {_reason(exc)}"
+                    ) from None
+                log.warning(
+                    "AD %s: connection lost during a search (%s); resuming (%d/%d)",
+                    self.settings.host,
+                    _reason(exc),
+                    failures,
+                    self.settings.retries,
+                )
                 time.sleep(self.settings.retry_delay)
             except lx.LDAPException as exc:
-                raise SourceError(f"AD {self.settings.host}: search under {base!r} failed: "
-                                  f"{_reason(exc)}") from None
+                raise SourceError(
+                    f"AD {self.settings.host}: search under {base!r} failed: {_reason(exc)}"
+                ) from None
 
-    def _search_once(self, base: str, flt: str, attributes: Sequence[str], scope: str, paged: bool,
-                     seen: set[str]) -> Iterator[Entry]:
+    def _search_once(
+        self, base: str, flt: str, attributes: Sequence[str], scope: str, paged: bool, seen: set[str]
+    ) -> Iterator[Entry]:
         conn = self.connection()
         cookie: bytes | None = None
         while True:
-            conn.search(base, flt, search_scope=scope, attributes=list(attributes) or [ldap3.NO_ATTRIBUTES],
-                        paged_size=self.settings.page_size if paged else None, paged_cookie=cookie)
+            conn.search(
+                base,
+                flt,
+                search_scope=scope,
+                attributes=list(attributes) or [ldap3.NO_ATTRIBUTES],
+                paged_size=self.settings.page_size if paged else None,
+                paged_cookie=cookie,
+            )
             page = conn.response or []
             controls = (conn.result or {}).get("controls") or {}
             for item in page:

@@ -135,7 +135,9 @@ def platform(operating_system: str | None) -> Platform | None:
         return Platform.WINDOWS
     if "mac os" in os_name or "macos" in os_name or "os x" in os_name:
         return Platform.MACOS
-    if any(w in os_name for w in ("linux", "ubuntu", "debian", "red hat", "rhel", "centos", "fedora", "suse")):
+    if any(
+        w in os_name for w in ("linux", "ubuntu", "debian", "red hat", "rhel", "centos", "fedora", "suse")
+    ):
         return Platform.LINUX
     if "chrome" in os_name:
         return Platform.CHROMEOS
@@ -155,8 +157,13 @@ def os_version(raw: str | None) -> str | None:
     return ".".join(match.groups()) if match else raw.strip() or None
 
 
-def domain_policy(source: str, domain_dn: str, dns_name: str | None, raw: Raw,
-                  fine_grained: tuple[PasswordSettings, ...] | None) -> DomainPolicy:
+def domain_policy(
+    source: str,
+    domain_dn: str,
+    dns_name: str | None,
+    raw: Raw,
+    fine_grained: tuple[PasswordSettings, ...] | None,
+) -> DomainPolicy:
     props = integer(raw, "pwdProperties")
     return DomainPolicy(
         source=source,
@@ -209,12 +216,14 @@ def winning_pso(user_dn: str, groups: Iterable[str], psos: Sequence[Pso]) -> Pso
     tier = direct or [p for p in psos if any(t.casefold() in mine for t in p.settings.applies_to)]
     if not tier:
         return None
-    return min(tier, key=lambda p: (p.settings.precedence if p.settings.precedence is not None else 2**31,
-                                    p.guid))
+    return min(
+        tier, key=lambda p: (p.settings.precedence if p.settings.precedence is not None else 2**31, p.guid)
+    )
 
 
-def effective_policy(user_dn: str, groups: Iterable[str], policy: DomainPolicy,
-                     psos: Sequence[Pso] | None) -> tuple[int | None, int | None]:
+def effective_policy(
+    user_dn: str, groups: Iterable[str], policy: DomainPolicy, psos: Sequence[Pso] | None
+) -> tuple[int | None, int | None]:
     """(max age days, min length) for one account; unknown when the PSOs could not be read."""
     if psos is None:
         return None, None

@@ -66,7 +66,9 @@ class Remediations:
         if plan.action not in self.supported_actions():
             return _result(plan, Outcome.SKIPPED, f"AD cannot carry out {plan.action!r}")
         if plan.subject.kind is not SubjectKind.ACCOUNT or plan.subject.source != self.source:
-            return _result(plan, Outcome.SKIPPED, f"{plan.action} applies to accounts of source {self.source}")
+            return _result(
+                plan, Outcome.SKIPPED, f"{plan.action} applies to accounts of source {self.source}"
+            )
         dn, uac, pwd_last_set = self._read(plan.subject.id)
         if plan.action == FORCE_CHANGE:
             previous: dict[str, Any] = {"dn": dn, "pwdLastSet": pwd_last_set}
@@ -93,8 +95,11 @@ class Remediations:
             value = 0 if previous.get("pwdLastSet") == 0 else -1
             changes = {"pwdLastSet": [(ldap3.MODIFY_REPLACE, [value])]}
             new: dict[str, Any] = {"pwdLastSet": value}
-            note = " (AD records the current time; the original date cannot be written back)" \
-                if value == -1 else ""
+            note = (
+                " (AD records the current time; the original date cannot be written back)"
+                if value == -1
+                else ""
+            )
             before: dict[str, Any] = {"dn": dn, "pwdLastSet": pwd_last_set}
         else:
             if uac is None:
@@ -130,7 +135,13 @@ def _describe(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in values.items())
 
 
-def _result(plan: ActionPlan, outcome: Outcome, message: str, previous: dict[str, Any] | None = None,
-            new: dict[str, Any] | None = None) -> ActionResult:
-    return ActionResult(plan=plan, outcome=outcome, at=datetime.now(UTC), message=message,
-                        previous=previous, new=new)
+def _result(
+    plan: ActionPlan,
+    outcome: Outcome,
+    message: str,
+    previous: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+) -> ActionResult:
+    return ActionResult(
+        plan=plan, outcome=outcome, at=datetime.now(UTC), message=message, previous=previous, new=new
+    )

@@ -50,8 +50,10 @@ class Settings(BaseModel):
     @model_validator(mode="after")
     def _plaintext_is_explicit(self) -> Settings:
         if self.tls == "none" and not self.allow_plaintext:
-            raise ValueError("tls: none sends the bind password in clear; "
-                             "set allow_plaintext: true as well if that is really wanted")
+            raise ValueError(
+                "tls: none sends the bind password in clear; "
+                "set allow_plaintext: true as well if that is really wanted"
+            )
         if self.tls != "none" and self.allow_plaintext:
             raise ValueError("allow_plaintext only makes sense with tls: none")
         return self

@@ -27,18 +27,51 @@ log = logging.getLogger(__name__)
 
 USER_FILTER = "(&(objectCategory=person)(objectClass=user))"
 COMPUTER_FILTER = "(objectClass=computer)"
-USER_ATTRIBUTES = ("objectGUID", "sAMAccountName", "userPrincipalName", "displayName", "userAccountControl",
-                   "pwdLastSet", "lastLogonTimestamp", "accountExpires", "memberOf", "employeeID")
-COMPUTER_ATTRIBUTES = ("objectGUID", "name", "dNSHostName", "operatingSystem", "operatingSystemVersion",
-                       "lastLogonTimestamp", "userAccountControl")
-DOMAIN_ATTRIBUTES = ("maxPwdAge", "minPwdLength", "pwdProperties", "lockoutThreshold", "pwdHistoryLength",
-                     "objectSid")
-PSO_ATTRIBUTES = ("cn", "objectGUID", "msDS-PasswordSettingsPrecedence", "msDS-PSOAppliesTo",
-                  "msDS-MaximumPasswordAge", "msDS-MinimumPasswordLength", "msDS-PasswordComplexityEnabled",
-                  "msDS-PasswordReversibleEncryptionEnabled", "msDS-LockoutThreshold",
-                  "msDS-PasswordHistoryLength")
-NO_BITLOCKER_RIGHTS = ("no BitLocker recovery object is readable by the AD bind account; it needs read access "
-                       "to msFVE-RecoveryInformation objects, so encryption cannot be confirmed")
+USER_ATTRIBUTES = (
+    "objectGUID",
+    "sAMAccountName",
+    "userPrincipalName",
+    "displayName",
+    "userAccountControl",
+    "pwdLastSet",
+    "lastLogonTimestamp",
+    "accountExpires",
+    "memberOf",
+    "employeeID",
+)
+COMPUTER_ATTRIBUTES = (
+    "objectGUID",
+    "name",
+    "dNSHostName",
+    "operatingSystem",
+    "operatingSystemVersion",
+    "lastLogonTimestamp",
+    "userAccountControl",
+)
+DOMAIN_ATTRIBUTES = (
+    "maxPwdAge",
+    "minPwdLength",
+    "pwdProperties",
+    "lockoutThreshold",
+    "pwdHistoryLength",
+    "objectSid",
+)
+PSO_ATTRIBUTES = (
+    "cn",
+    "objectGUID",
+    "msDS-PasswordSettingsPrecedence",
+    "msDS-PSOAppliesTo",
+    "msDS-MaximumPasswordAge",
+    "msDS-MinimumPasswordLength",
+    "msDS-PasswordComplexityEnabled",
+    "msDS-PasswordReversibleEncryptionEnabled",
+    "msDS-LockoutThreshold",
+    "msDS-PasswordHistoryLength",
+)
+NO_BITLOCKER_RIGHTS = (
+    "no BitLocker recovery object is readable by the AD bind account; it needs read access "
+    "to msFVE-RecoveryInformation objects, so encryption cannot be confirmed"
+)
 NOT_COLLECTED = "BitLocker evidence is switched off for this source (bitlocker: false)"
 NOT_WINDOWS = "Active Directory holds disk-encryption evidence (BitLocker recovery keys) only for Windows"
 NOT_IN_AD = "Active Directory does not record this; use an MDM source (Intune) for it"
@@ -62,7 +95,9 @@ class ADSource:
     # -- Source -----------------------------------------------------------------------------
     def check(self) -> str:
         base = self.base_dn()
-        return f"bound to {self.settings.host}:{self.settings.effective_port} ({self.settings.tls}), base {base}"
+        return (
+            f"bound to {self.settings.host}:{self.settings.effective_port} ({self.settings.tls}), base {base}"
+        )
 
     def base_dn(self) -> str:
         if self._base is None:
@@ -80,13 +115,20 @@ class ADSource:
 
     def _collect(self) -> Iterator[Record]:
         base = self.base_dn()
-        found = list(self.client.search(base, "(objectClass=*)", DOMAIN_ATTRIBUTES, scope=ldap3.BASE, paged=False))
+        found = list(
+            self.client.search(base, "(objectClass=*)", DOMAIN_ATTRIBUTES, scope=ldap3.BASE, paged=False)
+        )
         if not found:
             raise NotVisible(f"AD {self.settings.host}: the domain root {base!r} is not readable")
         domain_raw = found[0].raw
         psos = self._psos(base)
-        policy = m.domain_policy(self.name, base, _dns_name(base), domain_raw,
-                                 tuple(p.settings for p in psos) if psos is not None else None)
+        policy = m.domain_policy(
+            self.name,
+            base,
+            _dns_name(base),
+            domain_raw,
+            tuple(p.settings for p in psos) if psos is not None else None,
+        )
         yield policy
         nested = self._nested_groups(base, psos, domain_raw)
         yield from self._accounts(policy, psos, nested)
@@ -97,8 +139,11 @@ class ADSource:
         """None when the bind account cannot see the Password Settings Container (unknown)."""
         container = f"CN=Password Settings Container,CN=System,{base}"
         try:
-            entries = list(self.client.search(container, "(objectClass=msDS-PasswordSettings)",
-                                              PSO_ATTRIBUTES, scope=ldap3.LEVEL))
+            entries = list(
+                self.client.search(
+                    container, "(objectClass=msDS-PasswordSettings)", PSO_ATTRIBUTES, scope=ldap3.LEVEL
+                )
+            )
         except NotVisible:
             log.warning("AD %s: cannot read %s; effective password ages are unknown", self.name, container)
             return None
@@ -106,12 +151,19 @@ class ADSource:
         # AD hides PSOs from ordinary accounts but not the msDS-PSOApplied back-links on the
         # users and groups they apply to: a linked PSO we cannot see means "unknown", not "none".
         visible = {p.dn.casefold() for p in psos}
-        linked = {dn.casefold() for e in self.client.search(base, "(msDS-PSOApplied=*)", ["msDS-PSOApplied"])
-                  for dn in m.texts(e.raw, "msDS-PSOApplied")}
+        linked = {
+            dn.casefold()
+            for e in self.client.search(base, "(msDS-PSOApplied=*)", ["msDS-PSOApplied"])
+            for dn in m.texts(e.raw, "msDS-PSOApplied")
+        }
         hidden = linked - visible
         if hidden:
-            log.warning("AD %s: %d fine-grained password policies apply to accounts but are not readable by "
-                        "the bind account; effective password ages are unknown", self.name, len(hidden))
+            log.warning(
+                "AD %s: %d fine-grained password policies apply to accounts but are not readable by "
+                "the bind account; effective password ages are unknown",
+                self.name,
+                len(hidden),
+            )
             return None
         return psos
 
@@ -169,15 +221,22 @@ class ADSource:
             names.append(self.classifier.year_group_rule.attribute)
         return tuple(dict.fromkeys([*names, *self.settings.attributes]))
 
-    def _accounts(self, policy: DomainPolicy, psos: list[m.Pso] | None,
-                  nested: _Membership) -> Iterator[Account]:
+    def _accounts(
+        self, policy: DomainPolicy, psos: list[m.Pso] | None, nested: _Membership
+    ) -> Iterator[Account]:
         base = self.settings.user_base or self.base_dn()
         kept = self._kept_attributes()
         for e in self.client.search(base, USER_FILTER, self._user_attributes(), prefetch=True):
             yield self._account(e, policy, psos, nested, kept)
 
-    def _account(self, e: Entry, policy: DomainPolicy, psos: list[m.Pso] | None,
-                 nested: _Membership, kept: tuple[str, ...]) -> Account:
+    def _account(
+        self,
+        e: Entry,
+        policy: DomainPolicy,
+        psos: list[m.Pso] | None,
+        nested: _Membership,
+        kept: tuple[str, ...],
+    ) -> Account:
         raw = e.raw
         uac = m.integer(raw, "userAccountControl")
         pw = m.password_fields(m.integer(raw, "pwdLastSet"))
@@ -227,13 +286,17 @@ class ADSource:
         if not self.settings.bitlocker:
             self.bitlocker_readable = None
             return None
-        parents = {_parent(e.dn).casefold()
-                   for e in self.client.search(base, "(objectClass=msFVE-RecoveryInformation)", [])}
+        parents = {
+            _parent(e.dn).casefold()
+            for e in self.client.search(base, "(objectClass=msFVE-RecoveryInformation)", [])
+        }
         self.bitlocker_readable = bool(parents)
         if not parents:
-            log.warning("AD %s: no BitLocker recovery objects are visible to the bind account; disk "
-                        "encryption is unknown for every computer (grant read on msFVE-RecoveryInformation)",
-                        self.name)
+            log.warning(
+                "AD %s: no BitLocker recovery objects are visible to the bind account; disk "
+                "encryption is unknown for every computer (grant read on msFVE-RecoveryInformation)",
+                self.name,
+            )
             return None
         return parents
 
@@ -246,8 +309,13 @@ class ADSource:
                 continue
             platform = m.platform(m.text(e.raw, "operatingSystem"))
             encrypted: bool | None = None
-            notes = {"managed": NOT_IN_AD, "tracking": NOT_IN_AD, "antivirus_current": NOT_IN_AD,
-                     "firewall_on": NOT_IN_AD, "passcode_required": NOT_IN_AD}
+            notes = {
+                "managed": NOT_IN_AD,
+                "tracking": NOT_IN_AD,
+                "antivirus_current": NOT_IN_AD,
+                "firewall_on": NOT_IN_AD,
+                "passcode_required": NOT_IN_AD,
+            }
             if platform is not Platform.WINDOWS:
                 notes["encrypted"] = NOT_WINDOWS
             elif escrowed is None:
@@ -300,7 +368,7 @@ def _parent(dn: str) -> str:
             i += 2
             continue
         if dn[i] == ",":
-            return dn[i + 1:]
+            return dn[i + 1 :]
         i += 1
     return ""
 
@@ -310,7 +378,7 @@ def _sid_string(raw: bytes | None) -> str | None:
         return None
     count = raw[1]
     authority = int.from_bytes(raw[2:8], "big")
-    subs = [int.from_bytes(raw[8 + 4 * i:12 + 4 * i], "little") for i in range(count)]
+    subs = [int.from_bytes(raw[8 + 4 * i : 12 + 4 * i], "little") for i in range(count)]
     return "S-" + "-".join([str(raw[0]), str(authority), *map(str, subs)])
 
 
@@ -323,11 +391,12 @@ def _beside_config(ref: dict[str, str], base_dir: Path) -> dict[str, str]:
 
 def build(name: str, settings: Settings, ctx: BuildContext) -> ADSource:
     bind_dn = ctx.secrets(_beside_config(settings.bind_dn, ctx.base_dir), f"sources.{name}.bind_dn")
-    password = ctx.secrets(_beside_config(settings.bind_password, ctx.base_dir), f"sources.{name}.bind_password")
+    password = ctx.secrets(
+        _beside_config(settings.bind_password, ctx.base_dir), f"sources.{name}.bind_password"
+    )
     ca_file = None
     if settings.ca_file:
         path = Path(settings.ca_file).expanduser()
         ca_file = str(path if path.is_absolute() else ctx.base_dir / path)
     client = Client(settings, bind_dn, password, ca_file)
     return ADSource(name, settings, client, ctx.classifier)
-

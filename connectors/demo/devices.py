@@ -46,8 +46,12 @@ _CURRENT = {
     Platform.CHROMEOS: lambda r: r.choice(("126.0.6478.222", "127.0.6533.103")),
     Platform.ANDROID: lambda r: r.choice(("14", "13")),
 }
-_OUTDATED = {Platform.WINDOWS: "10.0.19045.3803", Platform.IOS: "15.8.3",
-             Platform.CHROMEOS: "103.0.5060.132", Platform.ANDROID: "9"}
+_OUTDATED = {
+    Platform.WINDOWS: "10.0.19045.3803",
+    Platform.IOS: "15.8.3",
+    Platform.CHROMEOS: "103.0.5060.132",
+    Platform.ANDROID: "9",
+}
 
 
 _AV_REPORTED = (Platform.WINDOWS, Platform.ANDROID)  # Defender / Play Protect report through MDM
@@ -65,19 +69,25 @@ def _counts(total: int) -> list[int]:
 def _baseline(rng: random.Random, kind: _Kind, platform: Platform, ref: datetime) -> dict[str, Any]:
     windows = platform is Platform.WINDOWS
     return {
-        "platform": platform, "form_factor": kind.form, "os_version": _CURRENT[platform](rng),
-        "ownership": kind.ownership, "encrypted": True, "managed": True,
+        "platform": platform,
+        "form_factor": kind.form,
+        "os_version": _CURRENT[platform](rng),
+        "ownership": kind.ownership,
+        "encrypted": True,
+        "managed": True,
         "tracking": kind.form is not FormFactor.DESKTOP and kind.ownership is Ownership.SCHOOL,
         "antivirus_current": True if platform in _AV_REPORTED else None,
         "firewall_on": True if windows else None,
-        "jailbroken": None if windows else False, "passcode_required": True,
+        "jailbroken": None if windows else False,
+        "passcode_required": True,
         "last_check_in": ref - timedelta(hours=rng.uniform(0.5, 72)),
         "last_os_update": ref - timedelta(days=rng.uniform(1, 12)),
     }
 
 
-def make_devices(settings: Settings, source: str, ref: datetime, staff: tuple[str, ...],
-                 planter: Planter) -> tuple[Device, ...]:
+def make_devices(
+    settings: Settings, source: str, ref: datetime, staff: tuple[str, ...], planter: Planter
+) -> tuple[Device, ...]:
     rng = random.Random(f"{settings.seed}:devices")
     initials = "".join(w[0] for w in settings.school.split() if w[:1].isalpha()).upper() or "DS"
     rows: list[dict[str, Any]] = []
@@ -101,14 +111,18 @@ def _plant(rng: random.Random, rows: list[dict[str, Any]], ref: datetime, plante
     used: set[int] = set()
 
     def pick(kinds: tuple[str, ...], k: int, platform: Platform | None = None) -> list[dict[str, Any]]:
-        pool = [i for i, r in enumerate(rows) if r["_kind"] in kinds and i not in used
-                and (platform is None or r["platform"] is platform)]
+        pool = [
+            i
+            for i, r in enumerate(rows)
+            if r["_kind"] in kinds and i not in used and (platform is None or r["platform"] is platform)
+        ]
         chosen = sorted(rng.sample(pool, min(k, len(pool))))
         used.update(chosen)
         return [rows[i] for i in chosen]
 
-    def plant(name: str, kinds: tuple[str, ...], k: int, platform: Platform | None = None,
-              **fields: Any) -> None:
+    def plant(
+        name: str, kinds: tuple[str, ...], k: int, platform: Platform | None = None, **fields: Any
+    ) -> None:
         for row in pick(kinds, k, platform):
             row.update(fields)
             planter.add(name, row["id"])
@@ -119,24 +133,53 @@ def _plant(rng: random.Random, rows: list[dict[str, Any]], ref: datetime, plante
     n_mob = sum(1 for r in rows if r["_kind"] in mobile)
     n_win = n_comp
     plant("computer_not_encrypted", computers, few(n_comp, 0.03), encrypted=False)
-    plant("unknown_device_encrypted", ("staff-laptop",), 1, encrypted=None,
-          notes={"encrypted": "no BitLocker status reported since the device was re-imaged"})
+    plant(
+        "unknown_device_encrypted",
+        ("staff-laptop",),
+        1,
+        encrypted=None,
+        notes={"encrypted": "no BitLocker status reported since the device was re-imaged"},
+    )
     plant("mobile_not_managed", mobile, few(n_mob, 0.03), managed=False)
-    plant("unknown_device_managed", ("school-phone",), 1, managed=None,
-          notes={"managed": "enrolment is pending: the user has not accepted the MDM profile"})
+    plant(
+        "unknown_device_managed",
+        ("school-phone",),
+        1,
+        managed=None,
+        notes={"managed": "enrolment is pending: the user has not accepted the MDM profile"},
+    )
     plant("mobile_without_tracking", mobile, few(n_mob, 0.03), tracking=False)
     plant("unknown_device_tracking", ("ipad",), 1, tracking=None)
     plant("device_without_passcode", mobile, few(n_mob, 0.06), passcode_required=False)
     plant("unknown_device_passcode", ("ipad",), 1, passcode_required=None)
-    for kinds, platform, k, age in ((computers, Platform.WINDOWS, 2, 400), (("ipad",), Platform.IOS, 2, 300),
-                                    (("chromebook",), Platform.CHROMEOS, 1, 700),
-                                    (("school-phone",), Platform.ANDROID, 1, 900)):
-        plant("os_outdated", kinds, k, platform, os_version=_OUTDATED[platform],
-              last_os_update=ref - timedelta(days=age))
-    plant("unknown_device_os", computers, 1, os_version=None, last_os_update=None,
-          notes={"os_version": "the device has never completed an inventory scan"})
-    plant("security_updates_overdue", computers + ("ipad", "chromebook"), few(len(rows), 0.02),
-          last_os_update=ref - timedelta(days=rng.uniform(20, 45)))
+    for kinds, platform, k, age in (
+        (computers, Platform.WINDOWS, 2, 400),
+        (("ipad",), Platform.IOS, 2, 300),
+        (("chromebook",), Platform.CHROMEOS, 1, 700),
+        (("school-phone",), Platform.ANDROID, 1, 900),
+    ):
+        plant(
+            "os_outdated",
+            kinds,
+            k,
+            platform,
+            os_version=_OUTDATED[platform],
+            last_os_update=ref - timedelta(days=age),
+        )
+    plant(
+        "unknown_device_os",
+        computers,
+        1,
+        os_version=None,
+        last_os_update=None,
+        notes={"os_version": "the device has never completed an inventory scan"},
+    )
+    plant(
+        "security_updates_overdue",
+        computers + ("ipad", "chromebook"),
+        few(len(rows), 0.02),
+        last_os_update=ref - timedelta(days=rng.uniform(20, 45)),
+    )
     plant("antivirus_not_current", computers, few(n_win, 0.025), antivirus_current=False)
     plant("unknown_device_antivirus", computers, 1, antivirus_current=None)
     plant("firewall_off", computers, few(n_win, 0.015), firewall_on=False)
@@ -144,5 +187,4 @@ def _plant(rng: random.Random, rows: list[dict[str, Any]], ref: datetime, plante
     plant("device_jailbroken", ("ipad",), 1, jailbroken=True)
     plant("device_jailbroken", ("personal-phone",), 1, jailbroken=True)
     plant("unknown_device_jailbroken", ("ipad",), 1, jailbroken=None)
-    plant("device_not_checked_in_30_days", ("chromebook", "ipad"), 2,
-          last_check_in=ref - timedelta(days=75))
+    plant("device_not_checked_in_30_days", ("chromebook", "ipad"), 2, last_check_in=ref - timedelta(days=75))

@@ -47,8 +47,12 @@ class DemoSchool:
         yield from self.devices
 
     def counts(self) -> dict[str, int]:
-        out = {"accounts": len(self.accounts), "devices": len(self.devices), "domain": 1,
-               "roster": len(self.roster)}
+        out = {
+            "accounts": len(self.accounts),
+            "devices": len(self.devices),
+            "domain": 1,
+            "roster": len(self.roster),
+        }
         for role in Role:
             out[f"accounts.{role.value}"] = sum(1 for a in self.accounts if a.role is role)
         return out
@@ -76,8 +80,9 @@ def reference_instant(settings: Settings, as_of: datetime | None) -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def generate(settings: Settings | None = None, source: str = "demo",
-             as_of: datetime | None = None) -> DemoSchool:
+def generate(
+    settings: Settings | None = None, source: str = "demo", as_of: datetime | None = None
+) -> DemoSchool:
     settings = settings or Settings()
     ref = reference_instant(settings, as_of)
     planter = Planter()
@@ -87,8 +92,13 @@ def generate(settings: Settings | None = None, source: str = "demo",
     devices = make_devices(settings, source, ref, staff, planter)
     policy = domain_policy(settings, source, planter)
     return DemoSchool(
-        school=settings.school, seed=settings.seed, reference=ref,
-        accounts=tuple(people.accounts), devices=devices, policy=policy, roster=tuple(people.roster),
+        school=settings.school,
+        seed=settings.seed,
+        reference=ref,
+        accounts=tuple(people.accounts),
+        devices=devices,
+        policy=policy,
+        roster=tuple(people.roster),
         planted=MappingProxyType({k: tuple(v) for k, v in sorted(planter.planted.items())}),
     )
 
@@ -108,19 +118,37 @@ def domain_policy(settings: Settings, source: str, planter: Planter) -> DomainPo
     dc = _dc(settings.domain)
     pid = f"domain:{settings.domain}"
     staff_pso = PasswordSettings(
-        name="Staff PSO", precedence=5, applies_to=(f"CN=Staff,OU=Groups,{dc}",),
-        max_password_age_days=90, min_password_length=10, complexity_required=True,
-        reversible_encryption=False, lockout_threshold=10, history_length=24,
+        name="Staff PSO",
+        precedence=5,
+        applies_to=(f"CN=Staff,OU=Groups,{dc}",),
+        max_password_age_days=90,
+        min_password_length=10,
+        complexity_required=True,
+        reversible_encryption=False,
+        lockout_threshold=10,
+        history_length=24,
     )
     pupils_pso = PasswordSettings(
-        name="Pupils PSO", precedence=10, applies_to=(f"CN=Pupils,OU=Groups,{dc}",),
-        max_password_age_days=0, min_password_length=6, complexity_required=False,
-        reversible_encryption=False, lockout_threshold=0, history_length=0,
+        name="Pupils PSO",
+        precedence=10,
+        applies_to=(f"CN=Pupils,OU=Groups,{dc}",),
+        max_password_age_days=0,
+        min_password_length=6,
+        complexity_required=False,
+        reversible_encryption=False,
+        lockout_threshold=0,
+        history_length=0,
     )
     wifi_pso = PasswordSettings(
-        name="Legacy Wi-Fi RADIUS", precedence=20, applies_to=(f"CN=WiFi-RADIUS,OU=Groups,{dc}",),
-        max_password_age_days=0, min_password_length=8, complexity_required=True,
-        reversible_encryption=True, lockout_threshold=0, history_length=5,
+        name="Legacy Wi-Fi RADIUS",
+        precedence=20,
+        applies_to=(f"CN=WiFi-RADIUS,OU=Groups,{dc}",),
+        max_password_age_days=0,
+        min_password_length=8,
+        complexity_required=True,
+        reversible_encryption=True,
+        lockout_threshold=0,
+        history_length=5,
     )
     planter.add("domain_max_age_over_90", pid)
     planter.add("domain_min_length_below_8", pid)
@@ -129,9 +157,14 @@ def domain_policy(settings: Settings, source: str, planter: Planter) -> DomainPo
     planter.add("domain_reversible_encryption", pid)
     planter.add("pso_reversible_encryption", pid)
     return DomainPolicy(
-        source=source, id=pid, name="Default Domain Policy",
-        max_password_age_days=180, min_password_length=7, complexity_required=False,
-        reversible_encryption=True, lockout_threshold=0, history_length=24,
+        source=source,
+        id=pid,
+        name="Default Domain Policy",
+        max_password_age_days=180,
+        min_password_length=7,
+        complexity_required=False,
+        reversible_encryption=True,
+        lockout_threshold=0,
+        history_length=24,
         fine_grained=(staff_pso, pupils_pso, wifi_pso),
     )
-

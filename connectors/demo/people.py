@@ -116,8 +116,11 @@ class Builder:
         for year, count in _year_counts(self.s.pupils).items():
             for _ in range(count):
                 given = rng.choice(GIRLS if rng.random() < 0.5 else BOYS)
-                pupils.append(_Pupil(f"P{20001 + len(pupils)}", given, rng.choice(SURNAMES),
-                                     _birthday(rng, year, sy), year))
+                pupils.append(
+                    _Pupil(
+                        f"P{20001 + len(pupils)}", given, rng.choice(SURNAMES), _birthday(rng, year, sy), year
+                    )
+                )
         n = len(pupils)
         y1 = [p for p in pupils if p.year >= 1]
         reception = [p for p in pupils if p.year == 0]
@@ -142,24 +145,41 @@ class Builder:
             consent_of[p.pupil_id] = False
         for p in consent_unknown:
             consent_of[p.pupil_id] = None  # type: ignore[assignment]
-        ids = {k: {p.pupil_id for p in v} for k, v in {
-            "missing": missing, "roster_year_only": roster_year_only, "dob_only": dob_only,
-            "not_required": not_required, "no_external": no_external,
-            "boundary": boundary_y1 + boundary_r, "below": below_y1 + boundary_r}.items()}
+        ids = {
+            k: {p.pupil_id for p in v}
+            for k, v in {
+                "missing": missing,
+                "roster_year_only": roster_year_only,
+                "dob_only": dob_only,
+                "not_required": not_required,
+                "no_external": no_external,
+                "boundary": boundary_y1 + boundary_r,
+                "below": below_y1 + boundary_r,
+            }.items()
+        }
         for p in pupils:
             no_year_anywhere = p.pupil_id in ids["dob_only"] or p.pupil_id in ids["boundary"]
-            self.roster.append(RosterEntry(
-                source=self.source, pupil_id=p.pupil_id, given_name=p.given, family_name=p.family,
-                date_of_birth=p.dob, year_group=None if no_year_anywhere else p.year, on_roll=True,
-                internet_consent=consent_of.get(p.pupil_id, True), username=None,
-            ))
+            self.roster.append(
+                RosterEntry(
+                    source=self.source,
+                    pupil_id=p.pupil_id,
+                    given_name=p.given,
+                    family_name=p.family,
+                    date_of_birth=p.dob,
+                    year_group=None if no_year_anywhere else p.year,
+                    on_roll=True,
+                    internet_consent=consent_of.get(p.pupil_id, True),
+                    username=None,
+                )
+            )
             if p.pupil_id in ids["missing"]:
                 self.p.add("pupil_on_roll_without_account", p.pupil_id)
                 continue
             if p.year < 1 and p.pupil_id not in ids["below"]:
                 continue  # Nursery and Reception have no accounts, as the policy says
-            acct = self.pupil_account(rng, p, sy, year_known=not (
-                no_year_anywhere or p.pupil_id in ids["roster_year_only"]))
+            acct = self.pupil_account(
+                rng, p, sy, year_known=not (no_year_anywhere or p.pupil_id in ids["roster_year_only"])
+            )
             if p.pupil_id in ids["below"]:
                 self.p.add("pupil_account_below_year_1", acct.id)
             if p.pupil_id in ids["dob_only"] or p.pupil_id in ids["boundary"]:
@@ -185,11 +205,25 @@ class Builder:
             return
         for i in range(few(n, 0.007) + 1):
             year = rng.randint(1, 6)
-            p = _Pupil(f"P{20001 + n + i}", rng.choice(GIRLS + BOYS), rng.choice(SURNAMES),
-                       _birthday(rng, year, sy), year)
-            self.roster.append(RosterEntry(
-                source=self.source, pupil_id=p.pupil_id, given_name=p.given, family_name=p.family,
-                date_of_birth=p.dob, year_group=p.year, on_roll=False, internet_consent=True))
+            p = _Pupil(
+                f"P{20001 + n + i}",
+                rng.choice(GIRLS + BOYS),
+                rng.choice(SURNAMES),
+                _birthday(rng, year, sy),
+                year,
+            )
+            self.roster.append(
+                RosterEntry(
+                    source=self.source,
+                    pupil_id=p.pupil_id,
+                    given_name=p.given,
+                    family_name=p.family,
+                    date_of_birth=p.dob,
+                    year_group=p.year,
+                    on_roll=False,
+                    internet_consent=True,
+                )
+            )
             enabled = i > 0
             acct = self.pupil_account(rng, p, sy, year_known=True, enabled=enabled)
             if enabled:
@@ -197,28 +231,49 @@ class Builder:
             self.accounts.append(acct)
         # An account whose MIS id matches nobody on the roster at all.
         year = rng.randint(1, 6)
-        ghost = _Pupil(f"P{19001 + rng.randrange(900)}", rng.choice(GIRLS + BOYS),
-                       rng.choice(SURNAMES), _birthday(rng, year, sy), year)
+        ghost = _Pupil(
+            f"P{19001 + rng.randrange(900)}",
+            rng.choice(GIRLS + BOYS),
+            rng.choice(SURNAMES),
+            _birthday(rng, year, sy),
+            year,
+        )
         acct = self.pupil_account(rng, ghost, sy, year_known=True)
         self.p.add("pupil_account_not_on_roster", acct.id)
         self.accounts.append(acct)
 
-    def pupil_account(self, rng: random.Random, p: _Pupil, sy: int, year_known: bool,
-                      enabled: bool = True) -> Account:
+    def pupil_account(
+        self, rng: random.Random, p: _Pupil, sy: int, year_known: bool, enabled: bool = True
+    ) -> Account:
         intake = (sy - max(p.year, 0)) % 100
         username = self.names.unique(f"{p.given.lower()}.{p.family[0].lower()}{intake:02d}")
         label = YEAR_LABEL.get(p.year, f"Year {p.year}")
         display = f"{p.given} {p.family}"
         return Account(
-            source=self.source, id=new_id(rng), username=username,
-            upn=f"{username}@{self.s.domain}", display_name=display, role=Role.PUPIL,
-            year_group=p.year if year_known else None, enabled=enabled,
-            password_last_set=self.ago(rng.uniform(3, 330)), must_change_password=False,
-            password_never_expires=True, reversible_encryption=False, password_not_required=False,
-            password_max_age_days=0, password_min_length=PUPIL_MIN_LEN,
-            last_logon=self.ago(rng.uniform(0, 20)), has_expiry=False, account_expires=None,
-            groups=("Pupils", label), mfa_registered=False, is_admin=False, external_id=p.pupil_id,
+            source=self.source,
+            id=new_id(rng),
+            username=username,
+            upn=f"{username}@{self.s.domain}",
+            display_name=display,
+            role=Role.PUPIL,
+            year_group=p.year if year_known else None,
+            enabled=enabled,
+            password_last_set=self.ago(rng.uniform(3, 330)),
+            must_change_password=False,
+            password_never_expires=True,
+            reversible_encryption=False,
+            password_not_required=False,
+            password_max_age_days=0,
+            password_min_length=PUPIL_MIN_LEN,
+            last_logon=self.ago(rng.uniform(0, 20)),
+            has_expiry=False,
+            account_expires=None,
+            groups=("Pupils", label),
+            mfa_registered=False,
+            is_admin=False,
+            external_id=p.pupil_id,
             container=f"CN={display},OU={label},OU=Pupils,OU=School Users,{self.dc}",
-            attributes=MappingProxyType({"yearGroup": label, "department": "Pupils"} if year_known
-                                        else {"department": "Pupils"}),
+            attributes=MappingProxyType(
+                {"yearGroup": label, "department": "Pupils"} if year_known else {"department": "Pupils"}
+            ),
         )

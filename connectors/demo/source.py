@@ -33,8 +33,10 @@ class DemoSource:
 
     def check(self) -> str:
         c = self.school().counts()
-        return (f"built-in demo school {self.settings.school!r} (seed {self.settings.seed}): "
-                f"{c['accounts']} accounts, {c['devices']} devices, {c['roster']} pupils on the roster")
+        return (
+            f"built-in demo school {self.settings.school!r} (seed {self.settings.seed}): "
+            f"{c['accounts']} accounts, {c['devices']} devices, {c['roster']} pupils on the roster"
+        )
 
 
 def build(name: str, settings: Settings, ctx: BuildContext) -> DemoSource:

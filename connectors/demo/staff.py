@@ -24,8 +24,15 @@ from connectors.demo.people import (
 )
 from enforcer.models import Account, Role
 
-_TITLES = ("Headteacher", "Deputy Headteacher", "School Business Manager", "ICT Technician", "SENCO",
-           "Office Administrator", "Caretaker")
+_TITLES = (
+    "Headteacher",
+    "Deputy Headteacher",
+    "School Business Manager",
+    "ICT Technician",
+    "SENCO",
+    "Office Administrator",
+    "Caretaker",
+)
 _SERVICES = (
     # username, description, extra fields
     ("svc-backup", "Backup service", {"is_admin": True, "groups": ("Backup Operators", "Domain Admins")}),
@@ -55,18 +62,35 @@ def add_adults(b: Builder) -> tuple[str, ...]:
     return staff
 
 
-def _adult(b: Builder, rng: random.Random, username: str, display: str, role: Role,
-           ou: str, **fields: object) -> Account:
+def _adult(
+    b: Builder, rng: random.Random, username: str, display: str, role: Role, ou: str, **fields: object
+) -> Account:
     """An adult's account; ``ou`` is the path under the domain, e.g. ``OU=Staff,OU=School Users``."""
     base: dict[str, object] = dict(
-        source=b.source, id=new_id(rng), username=username, upn=f"{username}@{b.s.domain}",
-        display_name=display, role=role, year_group=None, enabled=True,
-        password_last_set=b.ago(rng.uniform(1, 85)), must_change_password=False,
-        password_never_expires=False, reversible_encryption=False, password_not_required=False,
-        password_max_age_days=STAFF_MAX_AGE, password_min_length=STAFF_MIN_LEN,
-        last_logon=b.ago(rng.uniform(0, 6)), has_expiry=False, account_expires=None,
-        groups=("Staff",), mfa_registered=True, is_admin=False, external_id=None,
-        container=f"CN={display},{ou},{b.dc}", attributes={},
+        source=b.source,
+        id=new_id(rng),
+        username=username,
+        upn=f"{username}@{b.s.domain}",
+        display_name=display,
+        role=role,
+        year_group=None,
+        enabled=True,
+        password_last_set=b.ago(rng.uniform(1, 85)),
+        must_change_password=False,
+        password_never_expires=False,
+        reversible_encryption=False,
+        password_not_required=False,
+        password_max_age_days=STAFF_MAX_AGE,
+        password_min_length=STAFF_MIN_LEN,
+        last_logon=b.ago(rng.uniform(0, 6)),
+        has_expiry=False,
+        account_expires=None,
+        groups=("Staff",),
+        mfa_registered=True,
+        is_admin=False,
+        external_id=None,
+        container=f"CN={display},{ou},{b.dc}",
+        attributes={},
     )
     base.update(fields)
     base["attributes"] = MappingProxyType(dict(base["attributes"]))  # type: ignore[call-overload]
@@ -84,14 +108,19 @@ def _staff(b: Builder) -> tuple[str, ...]:
         people.append((i, given, family, b.names.unique(f"{given[0]}{family}".lower())))
     pool = list(range(n))
     plan: dict[int, str] = {}
-    for name, k in (("staff_password_older_than_90_days", few(n, 0.05)),
-                    ("staff_password_exactly_90_days", 1), ("staff_password_91_days", 1),
-                    ("unknown_staff_password_last_set", 1),
-                    ("staff_password_never_expires", few(n, 0.05)),
-                    ("reversible_encryption_allowed", few(n, 0.03)),
-                    ("password_not_required", 1), ("staff_without_mfa", few(n, 0.08)),
-                    ("unknown_staff_mfa", 1), ("new_starter_must_change", 1),
-                    ("staff_outside_password_policy", few(n, 0.03))):
+    for name, k in (
+        ("staff_password_older_than_90_days", few(n, 0.05)),
+        ("staff_password_exactly_90_days", 1),
+        ("staff_password_91_days", 1),
+        ("unknown_staff_password_last_set", 1),
+        ("staff_password_never_expires", few(n, 0.05)),
+        ("reversible_encryption_allowed", few(n, 0.03)),
+        ("password_not_required", 1),
+        ("staff_without_mfa", few(n, 0.08)),
+        ("unknown_staff_mfa", 1),
+        ("new_starter_must_change", 1),
+        ("staff_outside_password_policy", few(n, 0.03)),
+    ):
         for i in take(rng, pool, k):
             plan[i] = name
     old_ages = iter((120, 200, 410, 150, 365, 97))
@@ -101,7 +130,8 @@ def _staff(b: Builder) -> tuple[str, ...]:
         teacher = title in ("Teacher", "Headteacher", "Deputy Headteacher", "SENCO")
         fields: dict[str, object] = {
             "groups": ("Staff", "Teachers" if teacher else "Support Staff"),
-            "external_id": f"E{1001 + i}", "attributes": {"title": title},
+            "external_id": f"E{1001 + i}",
+            "attributes": {"title": title},
         }
         what = plan.get(i)
         if what == "staff_password_older_than_90_days":
@@ -140,11 +170,22 @@ def _staff(b: Builder) -> tuple[str, ...]:
 def _staff_extras(b: Builder, rng: random.Random, people: list[tuple[int, str, str, str]]) -> None:
     """Admin accounts (one without MFA) and leavers (two of three still enabled)."""
     tech = next((p for p in people if _title(p[0]) == "ICT Technician"), people[0])
-    for username, given, family, mfa in ((f"adm-{tech[3]}", tech[1], tech[2], True),
-                                         ("adm-itsupport", "IT Support", "(contractor)", False)):
-        acct = _adult(b, rng, b.names.unique(username), f"{given} {family}", Role.STAFF, _SU.format("Admins"),
-                      groups=("Domain Admins", "Staff"), is_admin=True, mfa_registered=mfa,
-                      attributes={"title": "Administrator account"})
+    for username, given, family, mfa in (
+        (f"adm-{tech[3]}", tech[1], tech[2], True),
+        ("adm-itsupport", "IT Support", "(contractor)", False),
+    ):
+        acct = _adult(
+            b,
+            rng,
+            b.names.unique(username),
+            f"{given} {family}",
+            Role.STAFF,
+            _SU.format("Admins"),
+            groups=("Domain Admins", "Staff"),
+            is_admin=True,
+            mfa_registered=mfa,
+            attributes={"title": "Administrator account"},
+        )
         if not mfa:
             b.p.add("admin_without_mfa", acct.id)
         b.accounts.append(acct)
@@ -152,9 +193,19 @@ def _staff_extras(b: Builder, rng: random.Random, people: list[tuple[int, str, s
         given, family = rng.choice(ADULT_FIRST), rng.choice(SURNAMES)
         username = b.names.unique(f"{given[0]}{family}".lower())
         enabled = k > 0
-        acct = _adult(b, rng, username, f"{given} {family}", Role.STAFF, _SU.format("Leavers"), enabled=enabled,
-                      password_last_set=b.ago(rng.uniform(30, 80)), last_logon=b.ago(rng.uniform(25, 60)),
-                      groups=("Staff",), attributes={"leaver": "true", "title": "Teacher"})
+        acct = _adult(
+            b,
+            rng,
+            username,
+            f"{given} {family}",
+            Role.STAFF,
+            _SU.format("Leavers"),
+            enabled=enabled,
+            password_last_set=b.ago(rng.uniform(30, 80)),
+            last_logon=b.ago(rng.uniform(25, 60)),
+            groups=("Staff",),
+            attributes={"leaver": "true", "title": "Teacher"},
+        )
         if enabled:
             b.p.add("staff_leaver_enabled", acct.id)
         b.accounts.append(acct)
@@ -169,16 +220,20 @@ def _volunteers(b: Builder) -> None:
     for i in range(n):
         given, family = rng.choice(ADULT_FIRST), rng.choice(SURNAMES)
         username = b.names.unique(f"vol.{given[0]}{family}".lower())
-        fields: dict[str, object] = {"groups": ("Volunteers",), "mfa_registered": False,
-                                     "has_expiry": True,
-                                     "account_expires": b.ago(-rng.uniform(20, 200)),
-                                     "attributes": {"title": "Volunteer reader"}}
+        fields: dict[str, object] = {
+            "groups": ("Volunteers",),
+            "mfa_registered": False,
+            "has_expiry": True,
+            "account_expires": b.ago(-rng.uniform(20, 200)),
+            "attributes": {"title": "Volunteer reader"},
+        }
         if i in no_expiry:
             fields.update(has_expiry=False, account_expires=None)
         elif i in unknown:
             fields.update(has_expiry=None, account_expires=None)
-        acct = _adult(b, rng, username, f"{given} {family}", Role.VOLUNTEER, _SU.format("Volunteers"),
-                      **fields)
+        acct = _adult(
+            b, rng, username, f"{given} {family}", Role.VOLUNTEER, _SU.format("Volunteers"), **fields
+        )
         if i in no_expiry:
             b.p.add("volunteer_without_expiry", acct.id)
         elif i in unknown:
@@ -189,12 +244,23 @@ def _volunteers(b: Builder) -> None:
 def _services(b: Builder) -> None:
     rng = random.Random(f"{b.s.seed}:services")
     for username, description, extra in _SERVICES[: b.s.service_accounts]:
-        fields: dict[str, object] = {"groups": ("Service Accounts",), "password_never_expires": True,
-                                     "mfa_registered": False, "password_last_set": b.ago(rng.uniform(200, 900)),
-                                     "attributes": {"description": description}}
+        fields: dict[str, object] = {
+            "groups": ("Service Accounts",),
+            "password_never_expires": True,
+            "mfa_registered": False,
+            "password_last_set": b.ago(rng.uniform(200, 900)),
+            "attributes": {"description": description},
+        }
         fields.update(extra)
-        acct = _adult(b, rng, b.names.unique(username), description, Role.SERVICE,
-                      _SU.format("Service Accounts"), **fields)
+        acct = _adult(
+            b,
+            rng,
+            b.names.unique(username),
+            description,
+            Role.SERVICE,
+            _SU.format("Service Accounts"),
+            **fields,
+        )
         if extra.get("is_admin"):
             b.p.add("admin_without_mfa", acct.id)
         if extra.get("reversible_encryption"):
@@ -210,7 +276,16 @@ def _unknown(b: Builder) -> None:
         return
     rng = random.Random(f"{b.s.seed}:unknown")
     for username, display in (("test.user", "Test User"), ("hall.pc", "School hall PC login")):
-        acct = _adult(b, rng, b.names.unique(username), display, Role.UNKNOWN, "CN=Users",
-                      groups=("Domain Users",), mfa_registered=None, attributes={})
+        acct = _adult(
+            b,
+            rng,
+            b.names.unique(username),
+            display,
+            Role.UNKNOWN,
+            "CN=Users",
+            groups=("Domain Users",),
+            mfa_registered=None,
+            attributes={},
+        )
         b.p.add("unknown_role", acct.id)
         b.accounts.append(acct)

@@ -32,8 +32,9 @@ class StaticTokenProvider(AccessTokenProvider):
         self._token = token
         self._hosts = AllowedHostsValidator([host])
 
-    async def get_authorization_token(self, uri: str,
-                                      additional_authentication_context: dict[str, Any] | None = None) -> str:
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
         parts = urlsplit(uri)
         if not self._hosts.is_url_host_valid(uri):
             return ""
@@ -45,7 +46,9 @@ class StaticTokenProvider(AccessTokenProvider):
         return self._hosts
 
 
-def build_auth(settings: Settings, secrets: SecretReader, base_dir: Path) -> tuple[AuthenticationProvider, Any]:
+def build_auth(
+    settings: Settings, secrets: SecretReader, base_dir: Path
+) -> tuple[AuthenticationProvider, Any]:
     """Returns the provider and the credential to close afterwards (None for a static token)."""
     host = urlsplit(settings.base_url).hostname or ""
     if settings.access_token is not None:
@@ -60,24 +63,32 @@ def build_auth(settings: Settings, secrets: SecretReader, base_dir: Path) -> tup
     assert settings.tenant_id and settings.client_id  # checked by Settings
     if settings.client_secret is not None:
         secret = secrets(settings.client_secret, "graph client_secret")
-        credential: Any = ClientSecretCredential(settings.tenant_id, settings.client_id, secret,
-                                                 authority=settings.authority)
+        credential: Any = ClientSecretCredential(
+            settings.tenant_id, settings.client_id, secret, authority=settings.authority
+        )
     else:
         assert settings.certificate_path is not None
         path = Path(settings.certificate_path).expanduser()
         path = path if path.is_absolute() else base_dir / path
         if not path.is_file():
             raise ConfigError("graph certificate_path: no such file", str(path))
-        password = (secrets(settings.certificate_password, "graph certificate_password").encode()
-                    if settings.certificate_password is not None else None)
+        password = (
+            secrets(settings.certificate_password, "graph certificate_password").encode()
+            if settings.certificate_password is not None
+            else None
+        )
         try:
-            credential = CertificateCredential(settings.tenant_id, settings.client_id,
-                                               certificate_path=str(path), password=password,
-                                               authority=settings.authority)
+            credential = CertificateCredential(
+                settings.tenant_id,
+                settings.client_id,
+                certificate_path=str(path),
+                password=password,
+                authority=settings.authority,
+            )
         except ValueError as exc:
-            raise ConfigError(f"graph certificate_path: cannot load the certificate: {exc}",
-                              str(path)) from None
+            raise ConfigError(
+                f"graph certificate_path: cannot load the certificate: {exc}", str(path)
+            ) from None
     scopes = settings.scopes or [f"{settings.graph_root}/.default"]
-    provider = AzureIdentityAuthenticationProvider(credential, scopes=scopes,
-                                                   allowed_hosts=[host])
+    provider = AzureIdentityAuthenticationProvider(credential, scopes=scopes, allowed_hosts=[host])
     return provider, credential

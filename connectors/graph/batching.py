@@ -64,24 +64,30 @@ async def _one_batch(client: GraphClient, paths: list[str]) -> list[Any]:
                 wait = max(wait, _retry_after(item, settings.backoff_seconds, attempt))
             else:
                 raise GraphRequestError(
-                    f"Graph GET {paths[i]} (in $batch): HTTP {status} {_code(item)}".rstrip(), status, _code(item))
+                    f"Graph GET {paths[i]} (in $batch): HTTP {status} {_code(item)}".rstrip(),
+                    status,
+                    _code(item),
+                )
         if not again:
             return results
         if attempt == settings.max_retries or wait > settings.max_retry_after_seconds:
             break
         await asyncio.sleep(wait)
         pending = again
-    raise GraphRequestError(f"Graph POST /$batch: {len(again)} item(s) still throttled after "
-                            f"{settings.max_retries} retries", 429, "TooManyRequests")
+    raise GraphRequestError(
+        f"Graph POST /$batch: {len(again)} item(s) still throttled after {settings.max_retries} retries",
+        429,
+        "TooManyRequests",
+    )
 
 
 def _retry_after(item: dict, base: float, attempt: int) -> float:
     headers = item.get("headers") or {}
     raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     try:
-        return max(0.0, float(raw)) if raw is not None else base * 2 ** attempt + random.uniform(0, base / 2)
+        return max(0.0, float(raw)) if raw is not None else base * 2**attempt + random.uniform(0, base / 2)
     except (TypeError, ValueError):
-        return base * 2 ** attempt
+        return base * 2**attempt
 
 
 def _code(item: dict) -> str:

@@ -60,17 +60,27 @@ def query(params: Mapping[str, Any]) -> str:
 class GraphClient:
     """One tenant connection; an async context manager so the sockets and credential close."""
 
-    def __init__(self, settings: Settings, secrets: SecretReader, base_dir: Path,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: SecretReader,
+        base_dir: Path,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.settings = settings
         self.base_url = settings.base_url
         self.auth, self._credential = build_auth(settings, secrets, base_dir)
         self.retry = GraphRetryHandler(settings)
         self.limiter = RateLimiter(settings.requests_per_20s)
-        limits = httpx.Limits(max_connections=settings.concurrency * 2,
-                              max_keepalive_connections=settings.concurrency * 2)
-        http = httpx.AsyncClient(timeout=httpx.Timeout(settings.timeout_seconds), limits=limits,
-                                 transport=transport, base_url=settings.base_url)
+        limits = httpx.Limits(
+            max_connections=settings.concurrency * 2, max_keepalive_connections=settings.concurrency * 2
+        )
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout_seconds),
+            limits=limits,
+            transport=transport,
+            base_url=settings.base_url,
+        )
         middleware = [RedirectHandler(), self.retry, RateLimitHandler(self.limiter), GraphTelemetryHandler()]
         http = GraphClientFactory.create_with_custom_middleware(middleware=middleware, client=http)
         # What GraphServiceClient would register: without it Graph's error envelope cannot be read.
@@ -101,15 +111,17 @@ class GraphClient:
         info.headers.try_add("Accept", "application/json")
         if body is not None:
             info.set_stream_content(json.dumps(body).encode("utf-8"), "application/json")
-        raw = await self.call(self.adapter.send_primitive_async(info, "bytes", ERROR_MAP),
-                              f"Graph {method} {_short(url)}")
+        raw = await self.call(
+            self.adapter.send_primitive_async(info, "bytes", ERROR_MAP), f"Graph {method} {_short(url)}"
+        )
         if not raw:
             return None
         try:
             return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise GraphRequestError(f"Graph {method} {_short(url)}: the response is not complete JSON"
-                                    f" ({type(exc).__name__})") from None
+            raise GraphRequestError(
+                f"Graph {method} {_short(url)}: the response is not complete JSON ({type(exc).__name__})"
+            ) from None
 
     async def call(self, awaitable: Awaitable[Any], what: str = "Graph request") -> Any:
         """Await an SDK call inside the concurrency limit, translating every failure."""
@@ -124,10 +136,15 @@ class GraphClient:
             err = exc.error
             code = err.code if err else None
             msg = err.message if err else None
-            raise GraphRequestError(f"{what}: HTTP {exc.response_status_code} {code or ''}: {msg or ''}".rstrip(": "),
-                                    exc.response_status_code, code) from None
+            raise GraphRequestError(
+                f"{what}: HTTP {exc.response_status_code} {code or ''}: {msg or ''}".rstrip(": "),
+                exc.response_status_code,
+                code,
+            ) from None
         except APIError as exc:
-            raise GraphRequestError(f"{what}: HTTP {exc.response_status_code}", exc.response_status_code) from None
+            raise GraphRequestError(
+                f"{what}: HTTP {exc.response_status_code}", exc.response_status_code
+            ) from None
         except httpx.TimeoutException:
             raise GraphRequestError(f"{what}: timed out after {self.settings.timeout_seconds:g} s") from None
         except httpx.HTTPError as exc:

@@ -23,22 +23,67 @@ NEVER_EXPIRES = 2147483647
 DEFAULT_VALIDITY_DAYS = 90
 """Graph: "If the property isn't set, a default value of 90 days is used" (domain resource)."""
 
-USER_SELECT = ("id", "userPrincipalName", "displayName", "accountEnabled", "passwordPolicies",
-               "lastPasswordChangeDateTime", "createdDateTime", "userType", "department", "jobTitle",
-               "employeeType", "employeeId", "onPremisesSyncEnabled", "passwordProfile")
-DEVICE_SELECT = ("id", "deviceName", "operatingSystem", "osVersion", "isEncrypted", "complianceState",
-                 "lastSyncDateTime", "jailBroken", "managementAgent", "managedDeviceOwnerType",
-                 "isSupervised", "serialNumber", "userPrincipalName", "deviceEnrollmentType", "model")
+USER_SELECT = (
+    "id",
+    "userPrincipalName",
+    "displayName",
+    "accountEnabled",
+    "passwordPolicies",
+    "lastPasswordChangeDateTime",
+    "createdDateTime",
+    "userType",
+    "department",
+    "jobTitle",
+    "employeeType",
+    "employeeId",
+    "onPremisesSyncEnabled",
+    "passwordProfile",
+)
+DEVICE_SELECT = (
+    "id",
+    "deviceName",
+    "operatingSystem",
+    "osVersion",
+    "isEncrypted",
+    "complianceState",
+    "lastSyncDateTime",
+    "jailBroken",
+    "managementAgent",
+    "managedDeviceOwnerType",
+    "isSupervised",
+    "serialNumber",
+    "userPrincipalName",
+    "deviceEnrollmentType",
+    "model",
+)
 EDU_ATTRIBUTES = frozenset({"primaryRole"})
 
-_PLATFORMS = {"windows": Platform.WINDOWS, "macos": Platform.MACOS, "ios": Platform.IOS,
-              "ipados": Platform.IOS, "android": Platform.ANDROID, "androidforwork": Platform.ANDROID,
-              "androidenterprise": Platform.ANDROID, "chromeos": Platform.CHROMEOS,
-              "chrome os": Platform.CHROMEOS, "linux": Platform.LINUX}
+_PLATFORMS = {
+    "windows": Platform.WINDOWS,
+    "macos": Platform.MACOS,
+    "ios": Platform.IOS,
+    "ipados": Platform.IOS,
+    "android": Platform.ANDROID,
+    "androidforwork": Platform.ANDROID,
+    "androidenterprise": Platform.ANDROID,
+    "chromeos": Platform.CHROMEOS,
+    "chrome os": Platform.CHROMEOS,
+    "linux": Platform.LINUX,
+}
 _OWNERS = {"company": Ownership.SCHOOL, "personal": Ownership.PERSONAL}
 # managementAgentType values that give Intune (or a partner MDM) remote lock and wipe.
-_MDM = frozenset({"mdm", "easmdm", "configurationmanagerclientmdm", "configurationmanagerclientmdmeas",
-                  "googleclouddevicepolicycontroller", "microsoft365managedmdm", "intuneaosp", "jamf"})
+_MDM = frozenset(
+    {
+        "mdm",
+        "easmdm",
+        "configurationmanagerclientmdm",
+        "configurationmanagerclientmdmeas",
+        "googleclouddevicepolicycontroller",
+        "microsoft365managedmdm",
+        "intuneaosp",
+        "jamf",
+    }
+)
 _NOT_MDM = frozenset({"eas", "intuneclient", "easintuneclient", "configurationmanagerclient", "mssense"})
 _JAILBROKEN = {"true": True, "false": False}
 
@@ -88,8 +133,9 @@ def domain_max_age(raw: Mapping[str, Any]) -> int | None:
 
 
 def map_domain(source: str, raw: Mapping[str, Any]) -> DomainPolicy:
-    return DomainPolicy(source=source, id=str(raw["id"]), name=str(raw["id"]),
-                        max_password_age_days=domain_max_age(raw))
+    return DomainPolicy(
+        source=source, id=str(raw["id"]), name=str(raw["id"]), max_password_age_days=domain_max_age(raw)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +220,10 @@ def map_user(raw: Mapping[str, Any], ctx: UserContext) -> Account:
         max_age = ctx.domains.get(upn.rsplit("@", 1)[1].casefold())
     reg = ctx.mfa.get(uid) if ctx.mfa is not None else None
     return Account(
-        source=ctx.source, id=uid, upn=upn, display_name=_str(raw, "displayName"),
+        source=ctx.source,
+        id=uid,
+        upn=upn,
+        display_name=_str(raw, "displayName"),
         username=upn.split("@", 1)[0] if upn else None,
         role=role,
         year_group=_year_group(ctx, attrs, edu) if role is Role.PUPIL else None,
@@ -219,8 +268,13 @@ def antivirus_current(state: Any) -> bool | None:
     return None
 
 
-def map_device(source: str, raw: Mapping[str, Any], protection: Any = None,
-               tracked: frozenset[str] | None = None, inventoried: frozenset[str] | None = None) -> Device:
+def map_device(
+    source: str,
+    raw: Mapping[str, Any],
+    protection: Any = None,
+    tracked: frozenset[str] | None = None,
+    inventoried: frozenset[str] | None = None,
+) -> Device:
     """``tracked``: devices where a named tracking app was detected; ``inventoried``: devices whose
     app inventory was read. Tracking is False only for an inventoried device without the app."""
     did = str(raw["id"])
@@ -234,7 +288,10 @@ def map_device(source: str, raw: Mapping[str, Any], protection: Any = None,
     elif tracked is not None and inventoried is not None and did in inventoried:
         tracking = False
     return Device(
-        source=source, id=did, name=_str(raw, "deviceName"), platform=platform,
+        source=source,
+        id=did,
+        name=_str(raw, "deviceName"),
+        platform=platform,
         form_factor=_form_factor(platform, os_name, _str(raw, "model") or ""),
         os_version=_str(raw, "osVersion"),
         ownership=_OWNERS.get((_str(raw, "managedDeviceOwnerType") or "").casefold()),

@@ -30,25 +30,30 @@ class GraphRetryHandler(RetryHandler):
     """429 / 503 / 504 retried up to ``max_retries`` times; 500 is never retried."""
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(RetryHandlerOption(delay=0, max_retries=settings.max_retries,
-                                            should_retry=settings.max_retries > 0))
+        super().__init__(
+            RetryHandlerOption(
+                delay=0, max_retries=settings.max_retries, should_retry=settings.max_retries > 0
+            )
+        )
         self._base = settings.backoff_seconds
         self._cap = settings.max_retry_after_seconds
         self.retries = 0
         """How many retries this handler made (for tests and the run log)."""
 
-    def get_delay_time(self, retry_count: int, response: httpx.Response | None = None,
-                       delay: float = 0) -> float:
+    def get_delay_time(
+        self, retry_count: int, response: httpx.Response | None = None, delay: float = 0
+    ) -> float:
         header = response.headers.get("retry-after") if response is not None else None
         wait = self._parse_retry_after(header) if header else None
         if wait is None:
-            wait = self._base * (2 ** retry_count) + random.uniform(0, self._base / 2)
+            wait = self._base * (2**retry_count) + random.uniform(0, self._base / 2)
         if wait > self._cap:
             return GIVE_UP
         return float(wait)
 
-    def should_retry(self, request: httpx.Request, options: RetryHandlerOption,
-                     response: httpx.Response) -> bool:
+    def should_retry(
+        self, request: httpx.Request, options: RetryHandlerOption, response: httpx.Response
+    ) -> bool:
         ok = super().should_retry(request, options, response)
         if ok:
             self.retries += 1

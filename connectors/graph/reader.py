@@ -39,7 +39,6 @@ class Snapshot:
     tracked: frozenset[str] | None = None
     inventoried: frozenset[str] | None = None
 
-
     def __repr__(self) -> str:
         return f"Snapshot(users={len(self.users)}, devices={len(self.devices)})"
 
@@ -60,8 +59,9 @@ Emit = Callable[[str, list[dict]], None]
 users, MFA, education and domains are all read. Called on the event loop's thread."""
 
 
-async def read_all(client: GraphClient, tracking_apps: Sequence[str], snap: Snapshot | None = None,
-                   emit: Emit | None = None) -> Snapshot:
+async def read_all(
+    client: GraphClient, tracking_apps: Sequence[str], snap: Snapshot | None = None, emit: Emit | None = None
+) -> Snapshot:
     """Read everything into ``snap``; with ``emit``, hand over parts as soon as they are complete
     so the caller can map and evaluate them while the rest is still being read."""
     s = client.settings
@@ -95,8 +95,9 @@ async def read_all(client: GraphClient, tracking_apps: Sequence[str], snap: Snap
             # A reply missing an expected key or of the wrong type is a source we could not read
             # (run incomplete, exit 3), not a crash; the exception is named so it can be traced.
             exc = _leaf(shape)
-            raise SourceError(f"Graph sent a reply of an unexpected shape "
-                              f"({type(exc).__name__}: {str(exc)[:200]})") from None
+            raise SourceError(
+                f"Graph sent a reply of an unexpected shape ({type(exc).__name__}: {str(exc)[:200]})"
+            ) from None
         raise
     return snap
 
@@ -127,8 +128,10 @@ def _first(eg: BaseExceptionGroup) -> SourceError | None:
 async def _users(client: GraphClient, snap: Snapshot) -> None:
     s = client.settings
     sign_in = s.read.sign_in_activity
-    params = {"$select": ",".join(user_select(s.attributes, sign_in)),
-              "$top": SIGN_IN_TOP if sign_in else USERS_TOP}
+    params = {
+        "$select": ",".join(user_select(s.attributes, sign_in)),
+        "$top": SIGN_IN_TOP if sign_in else USERS_TOP,
+    }
     snap.users = await client.collect("/users", params)
 
 
@@ -138,8 +141,10 @@ async def _education(client: GraphClient, snap: Snapshot) -> None:
 
 
 async def _mfa(client: GraphClient, snap: Snapshot) -> None:
-    rows = await client.collect("/reports/authenticationMethods/userRegistrationDetails",
-                                {"$select": "id,userPrincipalName,isMfaRegistered,isAdmin"})
+    rows = await client.collect(
+        "/reports/authenticationMethods/userRegistrationDetails",
+        {"$select": "id,userPrincipalName,isMfaRegistered,isAdmin"},
+    )
     snap.mfa = {str(r["id"]): r for r in rows if isinstance(r, dict) and "id" in r}
 
 
@@ -159,10 +164,18 @@ async def _devices(client: GraphClient, snap: Snapshot, emit: Emit | None) -> No
             emit("devices", page)
 
     try:
-        async for page in client.pages("/deviceManagement/managedDevices", {"$select": ",".join(DEVICE_SELECT)}):
-            ids = [str(d["id"]) for d in page
-                   if isinstance(d, dict) and str(d.get("operatingSystem", "")).casefold() == "windows"] \
-                if s.read.protection_state else []
+        async for page in client.pages(
+            "/deviceManagement/managedDevices", {"$select": ",".join(DEVICE_SELECT)}
+        ):
+            ids = (
+                [
+                    str(d["id"])
+                    for d in page
+                    if isinstance(d, dict) and str(d.get("operatingSystem", "")).casefold() == "windows"
+                ]
+                if s.read.protection_state
+                else []
+            )
             if emit is None:
                 snap.devices.extend(page)
             if ids:
@@ -177,23 +190,26 @@ async def _devices(client: GraphClient, snap: Snapshot, emit: Emit | None) -> No
 
 async def _detected_apps(client: GraphClient, snap: Snapshot, names: Sequence[str]) -> None:
     wanted = [n.casefold() for n in names if n]
-    apps = await client.collect("/deviceManagement/detectedApps",
-                                {"$select": "id,displayName,deviceCount,platform"})
+    apps = await client.collect(
+        "/deviceManagement/detectedApps", {"$select": "id,displayName,deviceCount,platform"}
+    )
     tracking = [a for a in apps if any(w in str(a.get("displayName") or "").casefold() for w in wanted)]
     probes: list[dict] = []
     by_platform: dict[str, list[dict]] = {}
     for app in apps:
         by_platform.setdefault(str(app.get("platform")), []).append(app)
     for group in by_platform.values():
-        group.sort(key=lambda a: a.get("deviceCount") if isinstance(a.get("deviceCount"), int) else 0,
-                   reverse=True)
+        group.sort(
+            key=lambda a: a.get("deviceCount") if isinstance(a.get("deviceCount"), int) else 0, reverse=True
+        )
         probes.extend(group[: client.settings.inventory_probe_apps])
 
     async def devices_of(app: dict) -> set[str]:
         if not isinstance(app.get("id"), str):
             raise GraphRequestError("Graph GET /deviceManagement/detectedApps: an app has no id")
-        rows = await client.collect(f"/deviceManagement/detectedApps/{app['id']}/managedDevices",
-                                    {"$select": "id"})
+        rows = await client.collect(
+            f"/deviceManagement/detectedApps/{app['id']}/managedDevices", {"$select": "id"}
+        )
         return {str(r["id"]) for r in rows if isinstance(r, dict) and "id" in r}
 
     tracked_sets = await asyncio.gather(*(devices_of(a) for a in tracking))

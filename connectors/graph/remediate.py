@@ -18,17 +18,27 @@ from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
 from enforcer.errors import EnforcerError
 from enforcer.models import SubjectKind
 
-DEVICE_ACTIONS = {"sync-device": "syncDevice", "update-defender-signatures": "windowsDefenderUpdateSignatures",
-                  "remote-lock": "remoteLock"}
-USER_ACTIONS = frozenset({"force-password-change", "disable-account", "revoke-sessions",
-                          "clear-password-never-expires"})
+DEVICE_ACTIONS = {
+    "sync-device": "syncDevice",
+    "update-defender-signatures": "windowsDefenderUpdateSignatures",
+    "remote-lock": "remoteLock",
+}
+USER_ACTIONS = frozenset(
+    {"force-password-change", "disable-account", "revoke-sessions", "clear-password-never-expires"}
+)
 SUPPORTED = frozenset(DEVICE_ACTIONS) | USER_ACTIONS
 
 
-def result(plan: ActionPlan, outcome: Outcome, message: str, previous: Mapping[str, Any] | None = None,
-           new: Mapping[str, Any] | None = None) -> ActionResult:
-    return ActionResult(plan=plan, outcome=outcome, at=datetime.now(UTC), message=message,
-                        previous=previous, new=new)
+def result(
+    plan: ActionPlan,
+    outcome: Outcome,
+    message: str,
+    previous: Mapping[str, Any] | None = None,
+    new: Mapping[str, Any] | None = None,
+) -> ActionResult:
+    return ActionResult(
+        plan=plan, outcome=outcome, at=datetime.now(UTC), message=message, previous=previous, new=new
+    )
 
 
 def refusal(plan: ActionPlan, source: str) -> ActionResult | None:
@@ -36,12 +46,18 @@ def refusal(plan: ActionPlan, source: str) -> ActionResult | None:
     if plan.action not in SUPPORTED:
         return result(plan, Outcome.SKIPPED, f"{plan.action} is not supported by the graph source")
     if plan.subject.source != source:
-        return result(plan, Outcome.FAILED, f"subject belongs to source {plan.subject.source!r}, not {source!r}")
+        return result(
+            plan, Outcome.FAILED, f"subject belongs to source {plan.subject.source!r}, not {source!r}"
+        )
     want = SubjectKind.DEVICE if plan.action in DEVICE_ACTIONS else SubjectKind.ACCOUNT
     if plan.subject.kind is not want:
-        return result(plan, Outcome.FAILED, f"{plan.action} applies to a {want.value}, not a {plan.subject.kind.value}")
+        return result(
+            plan, Outcome.FAILED, f"{plan.action} applies to a {want.value}, not a {plan.subject.kind.value}"
+        )
     if plan.action == "remote-lock" and plan.params.get("opt_in") is not True:
-        return result(plan, Outcome.SKIPPED, "remote-lock needs opt_in: true in the rule's remediation params")
+        return result(
+            plan, Outcome.SKIPPED, "remote-lock needs opt_in: true in the rule's remediation params"
+        )
     return None
 
 
@@ -49,11 +65,12 @@ def describe(plan: ActionPlan) -> str:
     sid = plan.subject.id
     if plan.action in DEVICE_ACTIONS:
         return f"POST /deviceManagement/managedDevices/{sid}/{DEVICE_ACTIONS[plan.action]}"
-    return {"force-password-change": f"PATCH /users/{sid} passwordProfile.forceChangePasswordNextSignIn=true",
-            "disable-account": f"PATCH /users/{sid} accountEnabled=false",
-            "revoke-sessions": f"POST /users/{sid}/revokeSignInSessions",
-            "clear-password-never-expires": f"PATCH /users/{sid} passwordPolicies without DisablePasswordExpiration",
-            }[plan.action]
+    return {
+        "force-password-change": f"PATCH /users/{sid} passwordProfile.forceChangePasswordNextSignIn=true",
+        "disable-account": f"PATCH /users/{sid} accountEnabled=false",
+        "revoke-sessions": f"POST /users/{sid}/revokeSignInSessions",
+        "clear-password-never-expires": f"PATCH /users/{sid} passwordPolicies without DisablePasswordExpiration",
+    }[plan.action]
 
 
 async def apply(client: GraphClient, plan: ActionPlan) -> ActionResult:
@@ -70,14 +87,19 @@ async def _apply(client: GraphClient, plan: ActionPlan) -> ActionResult:
     sid = plan.subject.id
     if plan.action in DEVICE_ACTIONS:
         device = sdk.device_management.managed_devices.by_managed_device_id(sid)
-        builder = {"sync-device": device.sync_device, "update-defender-signatures":
-                   device.windows_defender_update_signatures, "remote-lock": device.remote_lock}[plan.action]
+        builder = {
+            "sync-device": device.sync_device,
+            "update-defender-signatures": device.windows_defender_update_signatures,
+            "remote-lock": device.remote_lock,
+        }[plan.action]
         await client.call(builder.post())
         return result(plan, Outcome.APPLIED, describe(plan))
     if plan.action == "revoke-sessions":
         await client.call(sdk.users.by_user_id(sid).revoke_sign_in_sessions.post())
         return result(plan, Outcome.APPLIED, describe(plan))
-    current = await client.get(f"/users/{sid}", {"$select": "id,accountEnabled,passwordPolicies,passwordProfile"})
+    current = await client.get(
+        f"/users/{sid}", {"$select": "id,accountEnabled,passwordPolicies,passwordProfile"}
+    )
     current = current if isinstance(current, dict) else {}
     if plan.action == "disable-account":
         previous = {"accountEnabled": current.get("accountEnabled")}
@@ -90,8 +112,11 @@ async def _apply(client: GraphClient, plan: ActionPlan) -> ActionResult:
     else:
         policies = current.get("passwordPolicies")
         previous = {"passwordPolicies": policies}
-        kept = [p.strip() for p in str(policies or "").split(",")
-                if p.strip() and p.strip().casefold() != "disablepasswordexpiration"]
+        kept = [
+            p.strip()
+            for p in str(policies or "").split(",")
+            if p.strip() and p.strip().casefold() != "disablepasswordexpiration"
+        ]
         change = {"passwordPolicies": ", ".join(kept) if kept else "None"}
     await client.request("PATCH", client.url(f"/users/{sid}"), change)
     return result(plan, Outcome.APPLIED, describe(plan), previous=previous, new=change)
@@ -102,7 +127,9 @@ async def undo(client: GraphClient, done: ActionResult) -> ActionResult:
     prev = done.previous or {}
     if plan.action == "disable-account" and isinstance(prev.get("accountEnabled"), bool):
         body: dict[str, Any] = {"accountEnabled": prev["accountEnabled"]}
-    elif plan.action == "force-password-change" and isinstance(prev.get("forceChangePasswordNextSignIn"), bool):
+    elif plan.action == "force-password-change" and isinstance(
+        prev.get("forceChangePasswordNextSignIn"), bool
+    ):
         body = {"passwordProfile": {"forceChangePasswordNextSignIn": prev["forceChangePasswordNextSignIn"]}}
     elif plan.action == "clear-password-never-expires" and "passwordPolicies" in prev:
         body = {"passwordPolicies": prev["passwordPolicies"] or "None"}
@@ -114,4 +141,6 @@ async def undo(client: GraphClient, done: ActionResult) -> ActionResult:
         await client.request("PATCH", client.url(f"/users/{plan.subject.id}"), body)
     except EnforcerError as exc:
         return result(plan, Outcome.FAILED, f"undo failed: {exc}", previous=done.new, new=body)
-    return result(plan, Outcome.UNDONE, f"PATCH /users/{plan.subject.id} restored", previous=done.new, new=body)
+    return result(
+        plan, Outcome.UNDONE, f"PATCH /users/{plan.subject.id} restored", previous=done.new, new=body
+    )

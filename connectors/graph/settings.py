@@ -88,8 +88,11 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _one_way_to_authenticate(self) -> Settings:
-        ways = [self.access_token is not None, self.client_secret is not None,
-                self.certificate_path is not None]
+        ways = [
+            self.access_token is not None,
+            self.client_secret is not None,
+            self.certificate_path is not None,
+        ]
         if sum(ways) != 1:
             raise ValueError("give exactly one of access_token, client_secret or certificate_path")
         if (self.client_secret or self.certificate_path) and not (self.tenant_id and self.client_id):

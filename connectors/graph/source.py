@@ -120,10 +120,18 @@ class GraphSource:
                 if "id" in raw:
                     yield map_domain(self.name, raw)
         today = (self.ctx.as_of or datetime.now(UTC)).date()
-        uctx = UserContext(source=self.name, classifier=self.ctx.classifier, today=today, domains=domains,
-                           mfa=snap.mfa, education=snap.education, attributes=tuple(s.attributes),
-                           year_group_from=tuple(s.year_group_from), grade_offset=s.grade_offset,
-                           sign_in=s.read.sign_in_activity)
+        uctx = UserContext(
+            source=self.name,
+            classifier=self.ctx.classifier,
+            today=today,
+            domains=domains,
+            mfa=snap.mfa,
+            education=snap.education,
+            attributes=tuple(s.attributes),
+            year_group_from=tuple(s.year_group_from),
+            grade_offset=s.grade_offset,
+            sign_in=s.read.sign_in_activity,
+        )
         for raw in snap.users:
             if isinstance(raw, dict) and "id" in raw:
                 yield map_user(raw, uctx)
@@ -161,7 +169,9 @@ class GraphSource:
         from connectors.graph import remediate
 
         if result.outcome is not Outcome.APPLIED:
-            return remediate.result(result.plan, Outcome.SKIPPED, "nothing to undo: the action was not applied")
+            return remediate.result(
+                result.plan, Outcome.SKIPPED, "nothing to undo: the action was not applied"
+            )
 
         async def go() -> ActionResult:
             async with self._client() as client:

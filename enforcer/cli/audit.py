@@ -20,8 +20,13 @@ DEFAULT_REPORTS = "reports"
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", help="configuration file (default: the built-in demo school)")
-    p.add_argument("--source", metavar="NAME", action="append", default=[],
-                   help="only this configured source (repeatable)")
+    p.add_argument(
+        "--source",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="only this configured source (repeatable)",
+    )
     p.add_argument("--policy", metavar="PACK|FILE", help="policy pack name or file (overrides the config)")
     p.add_argument("--as-of", metavar="DATE", help="evaluate as if today were DATE (YYYY-MM-DD)")
 
@@ -30,15 +35,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     audit = sub.add_parser("audit", help="ad-hoc, read-only compliance audit")
     _common(audit)
     audit.add_argument("--only", choices=["accounts", "devices"], help="only accounts or only devices")
-    audit.add_argument("--rule", metavar="ID", action="append", default=[], help="only this rule (repeatable)")
+    audit.add_argument(
+        "--rule", metavar="ID", action="append", default=[], help="only this rule (repeatable)"
+    )
     audit.add_argument("--format", choices=["table", "json", "csv", "html"], default="table")
-    audit.add_argument("--output", metavar="FILE", help="write the report to FILE (owner-only) instead of stdout")
+    audit.add_argument(
+        "--output", metavar="FILE", help="write the report to FILE (owner-only) instead of stdout"
+    )
     audit.set_defaults(func=cmd_audit)
 
     nightly = sub.add_parser("run", help="the nightly job: collect, evaluate, write every report format")
     _common(nightly)
-    nightly.add_argument("--reports-dir", metavar="DIR", help=f"where reports go (default: the config's, "
-                         f"else ./{DEFAULT_REPORTS})")
+    nightly.add_argument(
+        "--reports-dir",
+        metavar="DIR",
+        help=f"where reports go (default: the config's, else ./{DEFAULT_REPORTS})",
+    )
     nightly.set_defaults(func=cmd_run)
 
 

@@ -46,8 +46,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     pack = load_pack(config.model.policy, config.base_dir)
-    print(f"configuration ok: {len(config.sources)} source(s); pack {pack.info.name} "
-          f"{pack.info.version} ({len(pack.rules)} rules)")
+    print(
+        f"configuration ok: {len(config.sources)} source(s); pack {pack.info.name} "
+        f"{pack.info.version} ({len(pack.rules)} rules)"
+    )
     if args.offline:
         return 0
     failed = 0

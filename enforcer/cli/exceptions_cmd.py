@@ -22,8 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     who = add.add_mutually_exclusive_group(required=True)
     who.add_argument("--fingerprint", help="one finding, by its fingerprint")
     who.add_argument("--subject", help="one subject, by id or name (account name, device name)")
-    who.add_argument("--selector", action="append", metavar="KEY=GLOB",
-                     help=f"subjects matching all of these ({', '.join(SELECTOR_KEYS)}; repeatable)")
+    who.add_argument(
+        "--selector",
+        action="append",
+        metavar="KEY=GLOB",
+        help=f"subjects matching all of these ({', '.join(SELECTOR_KEYS)}; repeatable)",
+    )
     add.add_argument("--reason", required=True)
     add.add_argument("--approver", required=True, help="who agreed to it (name and role)")
     add.add_argument("--expires", required=True, metavar="YYYY-MM-DD", help="last day it applies")
@@ -63,8 +67,15 @@ def cmd_add(args: argparse.Namespace) -> int:
     expires = _date(args.expires)
     if expires < now.date():
         raise UsageError(f"--expires {expires} is in the past")
-    exc = PolicyException(rule=args.rule, reason=args.reason, approver=args.approver, expires=expires,
-                          fingerprint=args.fingerprint, subject=args.subject, selector=_selector(args.selector))
+    exc = PolicyException(
+        rule=args.rule,
+        reason=args.reason,
+        approver=args.approver,
+        expires=expires,
+        fingerprint=args.fingerprint,
+        subject=args.subject,
+        selector=_selector(args.selector),
+    )
     with open_store(config) as store:
         saved = records.add_exception(store.db, exc, now)
     say(f"Added exception {saved.id}: {saved.rule}, {saved.target()}, until {saved.expires}")

@@ -30,9 +30,11 @@ def cmd_history(args: argparse.Namespace) -> int:
             return 0
         say(f"{'run':26} {'state':10} {'fail':>5} {'error':>5} {'exc':>4} {'new':>4} {'fixed':>5}  school")
         for r in rows:
-            say(f"{r.id:26} {r.state:10} {r.counts['fail']:>5} {r.counts['error']:>5} "
-                  f"{r.counts['excepted']:>4} {r.changes['new'] + r.changes['regressed']:>4} "
-                  f"{r.changes['fixed']:>5}  {r.school}" + (f"  ({r.reason})" if r.reason else ""))
+            say(
+                f"{r.id:26} {r.state:10} {r.counts['fail']:>5} {r.counts['error']:>5} "
+                f"{r.counts['excepted']:>4} {r.changes['new'] + r.changes['regressed']:>4} "
+                f"{r.changes['fixed']:>5}  {r.school}" + (f"  ({r.reason})" if r.reason else "")
+            )
     return 0
 
 
@@ -46,8 +48,11 @@ def _show(store: object, run_id: str) -> int:
         say(f"  {row.reason}")
     say(f"  compared with: {row.against or 'nothing (first complete run)'}")
     for change in ("new", "regressed", "still_failing"):
-        items = db.query("SELECT rule, kind, subject_name, subject_id FROM run_findings WHERE run_id = ? "
-                         "AND change = ? ORDER BY rule, subject_id", (run_id, change))
+        items = db.query(
+            "SELECT rule, kind, subject_name, subject_id FROM run_findings WHERE run_id = ? "
+            "AND change = ? ORDER BY rule, subject_id",
+            (run_id, change),
+        )
         say(f"{change.replace('_', ' ').capitalize()}: {len(items)}")
         if change != "still_failing":
             for i in items:

@@ -48,9 +48,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="enforcer", description="Checks that a school's password and device security "
-                     "promises are kept. Exit codes: 0 nothing failing, 1 failing findings, 2 usage, "
-                     "configuration or policy error, 3 incomplete (a source failed), 4 internal error.")
+    parser = _Parser(
+        prog="enforcer",
+        description="Checks that a school's password and device security "
+        "promises are kept. Exit codes: 0 nothing failing, 1 failing findings, 2 usage, "
+        "configuration or policy error, 3 incomplete (a source failed), 4 internal error.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -97,8 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - last resort: a bug, reported in one line, never swallowed
         logging.getLogger("enforcer").debug("internal error", exc_info=True)
-        print(f"enforcer: internal error ({type(exc).__name__}): {redact(str(exc))}; "
-              "run with --verbose for the traceback and please report it", file=sys.stderr)
+        print(
+            f"enforcer: internal error ({type(exc).__name__}): {redact(str(exc))}; "
+            "run with --verbose for the traceback and please report it",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
     finally:
         if previous is not None:

@@ -26,8 +26,12 @@ def register(subparsers: Any) -> None:
     group.set_defaults(func=lambda args: _usage(group))
 
     def with_policy(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--policy", default="primary-school", metavar="PACK|FILE",
-                       help="policy pack name or file whose password: section applies (default: primary-school)")
+        p.add_argument(
+            "--policy",
+            default="primary-school",
+            metavar="PACK|FILE",
+            help="policy pack name or file whose password: section applies (default: primary-school)",
+        )
 
     def with_format(p: argparse.ArgumentParser) -> None:
         p.add_argument("--format", choices=("text", "json"), default="text")
@@ -38,16 +42,24 @@ def register(subparsers: Any) -> None:
     p.add_argument("--user", help="the account's username (a password may not contain it)")
     p.add_argument("--name", help="the person's full name")
     p.add_argument("--school", help="the school's name")
-    p.add_argument("--extra", action="append", default=[], metavar="TEXT",
-                   help="anything else personal, e.g. a date of birth (repeatable)")
+    p.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="anything else personal, e.g. a date of birth (repeatable)",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("generate", help="age-appropriate pupil passwords that pass the pack")
     with_policy(p)
     p.add_argument("--year", type=int, help="year group: 0 Reception, 1-6 primary (overrides the roster)")
     p.add_argument("--count", type=int, default=1, help="how many to print (without --roster)")
-    p.add_argument("--roster", metavar="CSV", help="CSV with pupil_id, username[, given_name, family_name, "
-                                                   "year_group]: one password per pupil")
+    p.add_argument(
+        "--roster",
+        metavar="CSV",
+        help="CSV with pupil_id, username[, given_name, family_name, year_group]: one password per pupil",
+    )
     p.add_argument("--out", metavar="CSV", help="with --roster: where to write (created with mode 0600)")
     p.add_argument("--force", action="store_true", help="with --roster: replace an existing --out file")
     p.set_defaults(func=cmd_generate)
@@ -135,8 +147,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
         pupils = cohort.read_roster(args.roster)
         issued = cohort.issue(pupils, policy, args.year)
         cohort.write_private_csv(args.out, issued, overwrite=args.force)
-        print(f"Wrote {len(issued)} passwords to {args.out} (readable by you only). "
-              "Hand them out, then delete the file.", file=sys.stderr)
+        print(
+            f"Wrote {len(issued)} passwords to {args.out} (readable by you only). "
+            "Hand them out, then delete the file.",
+            file=sys.stderr,
+        )
         return EXIT_OK
     if args.out:
         raise UsageError("--out is for --roster; without it passwords are printed")
@@ -156,16 +171,26 @@ def cmd_audit(args: argparse.Namespace) -> int:
     rows = audit_text(read_text(args.file), policy, school=args.school)
     refused = [r for r in rows if r.status != "accept"]
     if args.format == "json":
-        print(json.dumps({"checked": len(rows), "refused": sum(r.status == "refuse" for r in rows),
-                          "errors": sum(r.status == "error" for r in rows),
-                          "results": [r.to_dict() for r in rows]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "checked": len(rows),
+                    "refused": sum(r.status == "refuse" for r in rows),
+                    "errors": sum(r.status == "error" for r in rows),
+                    "results": [r.to_dict() for r in rows],
+                },
+                indent=2,
+            )
+        )
     else:
         for r in refused:
             label = "could not check" if r.status == "error" else "refused"
             print(f"{r.username} (line {r.line}): {label}")
             for reason in r.reasons:
                 print(f"  - {reason.message}")
-        print(f"{len(rows)} checked, {len(rows) - len(refused)} accepted, {len(refused)} refused or unreadable.")
+        print(
+            f"{len(rows)} checked, {len(rows) - len(refused)} accepted, {len(refused)} refused or unreadable."
+        )
     return EXIT_FAIL if refused else EXIT_OK
 
 
@@ -178,13 +203,19 @@ def cmd_hashes(args: argparse.Namespace) -> int:
         raise InputError("no stored passwords found", args.file)
     flagged = [r for r in results if r.flagged]
     if args.format == "json":
-        print(json.dumps({"checked": len(results), "flagged": len(flagged),
-                          "results": [r.to_dict() for r in results]}, indent=2))
+        print(
+            json.dumps(
+                {"checked": len(results), "flagged": len(flagged), "results": [r.to_dict() for r in results]},
+                indent=2,
+            )
+        )
     else:
         for r in results:
             mark = "FLAG" if r.flagged else "ok  "
             print(f"{mark} {r.account} (line {r.line}): {r.scheme} - {r.storage.value}: {r.why}")
-        print(f"{len(results)} stored passwords, {len(flagged)} flagged (plaintext, reversible, weak or unknown).")
+        print(
+            f"{len(results)} stored passwords, {len(flagged)} flagged (plaintext, reversible, weak or unknown)."
+        )
     return EXIT_FAIL if flagged else EXIT_OK
 
 
@@ -194,8 +225,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     policy = _policy(args)
     if args.max_body < 64 or args.rate <= 0 or args.burst < 1:
         raise UsageError("--max-body must be at least 64, --rate above 0 and --burst at least 1")
-    options = ServeOptions(host=args.host, port=args.port, max_body=args.max_body, rate=args.rate,
-                           burst=args.burst)
+    options = ServeOptions(
+        host=args.host, port=args.port, max_body=args.max_body, rate=args.rate, burst=args.burst
+    )
     try:
         server = make_server(policy, options)
     except OSError as exc:

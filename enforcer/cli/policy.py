@@ -50,10 +50,19 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _summary(rule: Rule) -> dict[str, object]:
-    return {"id": rule.id, "title": rule.title, "applies_to": rule.kind.value,
-            "severity": rule.severity.value, "clause": rule.clause, "guidance": rule.guidance,
-            "remediation": rule.remediation.advice, "action": rule.remediation.action,
-            "mode": rule.mode, "check": rule.check, "needs": sorted(rule.needs)}
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "applies_to": rule.kind.value,
+        "severity": rule.severity.value,
+        "clause": rule.clause,
+        "guidance": rule.guidance,
+        "remediation": rule.remediation.advice,
+        "action": rule.remediation.action,
+        "mode": rule.mode,
+        "check": rule.check,
+        "needs": sorted(rule.needs),
+    }
 
 
 def cmd_rules_list(args: argparse.Namespace) -> int:
@@ -64,8 +73,10 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     width = max(len(r.id) for r in pack.rules)
     for r in pack.rules:
         print(f"{r.id:<{width}}  {r.severity.value:<8}  {r.kind.value:<7}  {r.title}")
-    print(f"\n{len(pack.rules)} rules in {pack.info.name} {pack.info.version} "
-          f"(built-in packs: {', '.join(builtin_packs())})")
+    print(
+        f"\n{len(pack.rules)} rules in {pack.info.name} {pack.info.version} "
+        f"(built-in packs: {', '.join(builtin_packs())})"
+    )
     return 0
 
 
@@ -75,9 +86,17 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
     if rule is None:
         raise UsageError(f"no rule {args.rule_id!r} in {pack.info.name} (see: enforcer rules list)")
     info = _summary(rule)
-    labels = {"applies_to": "Applies to", "clause": "Policy clause", "guidance": "Guidance",
-              "remediation": "Remediation", "action": "Action", "mode": "Mode", "check": "Named check",
-              "needs": "Needs", "severity": "Severity"}
+    labels = {
+        "applies_to": "Applies to",
+        "clause": "Policy clause",
+        "guidance": "Guidance",
+        "remediation": "Remediation",
+        "action": "Action",
+        "mode": "Mode",
+        "check": "Named check",
+        "needs": "Needs",
+        "severity": "Severity",
+    }
     print(f"{rule.id}: {rule.title}")
     for key, label in labels.items():
         value = info[key]

@@ -32,8 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _print(outcomes: remediation.Outcomes) -> None:
     for res in outcomes.results:
         s = res.plan.subject
-        say(f"  {res.outcome.value:8} {res.plan.action:28} {s.kind.value} {s.name or s.id} "
-              f"({res.plan.rule})" + (f": {res.message}" if res.message else ""))
+        say(
+            f"  {res.outcome.value:8} {res.plan.action:28} {s.kind.value} {s.name or s.id} "
+            f"({res.plan.rule})" + (f": {res.message}" if res.message else "")
+        )
     for note in outcomes.notes:
         say(f"  {note}")
     if outcomes.stopped:
@@ -51,13 +53,18 @@ def cmd_remediate(args: argparse.Namespace) -> int:
             raise UsageError(f"no run {args.run!r} in the store")
         latest = runs.list_runs(store.db, row.school, 1)
         if args.apply and latest and latest[0].id != row.id:
-            raise UsageError(f"run {row.id} is not the latest run for {row.school}; its findings may be out "
-                             f"of date (latest: {latest[0].id})")
+            raise UsageError(
+                f"run {row.id} is not the latest run for {row.school}; its findings may be out "
+                f"of date (latest: {latest[0].id})"
+            )
         if args.apply and row.state != "complete":
-            raise UsageError(f"run {row.id} is {row.state}: it saw only part of the school, so nothing is "
-                             "applied from it (plans can still be listed without --apply)")
-        planned = remediation.plan(runs.run_findings(store.db, row.id), remediation.modes_of(pack),
-                                   records.marked(store.db))
+            raise UsageError(
+                f"run {row.id} is {row.state}: it saw only part of the school, so nothing is "
+                "applied from it (plans can still be listed without --apply)"
+            )
+        planned = remediation.plan(
+            runs.run_findings(store.db, row.id), remediation.modes_of(pack), records.marked(store.db)
+        )
         if not planned:
             say("Nothing to remediate: no failing finding of a rule in dry-run or enforce mode.")
             return 0
@@ -72,8 +79,13 @@ def cmd_remediate(args: argparse.Namespace) -> int:
             subjects = store.db.one("SELECT subjects FROM runs WHERE id = ?", (row.id,))["subjects"]
             cfg = config.model.remediation
             outcomes = remediation.execute(
-                store.db, planned, remediation.remediators_for(config, sources), run_id=row.id,
-                cap=remediation.Cap(cfg.max_changes, cfg.max_share), subjects=subjects)
+                store.db,
+                planned,
+                remediation.remediators_for(config, sources),
+                run_id=row.id,
+                cap=remediation.Cap(cfg.max_changes, cfg.max_share),
+                subjects=subjects,
+            )
     say(f"Remediation for run {row.id}:")
     _print(outcomes)
     return 1 if outcomes.failed or outcomes.stopped else 0

@@ -70,8 +70,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     say(f"{'ID':>5}  {'age':>4}  {'kind':7} {'subject':22} {'owner':18} problem / suggested fix")
     for i in items:
         flag = " [marked]" if i.marked_at else ""
-        say(f"{i.id:>5}  {i.age_days(now):>3}d  {i.kind:7} {(i.subject_name or i.subject_id)[:22]:22} "
-              f"{(i.owner or '-')[:18]:18} {i.rule}{flag}: {i.message}")
+        say(
+            f"{i.id:>5}  {i.age_days(now):>3}d  {i.kind:7} {(i.subject_name or i.subject_id)[:22]:22} "
+            f"{(i.owner or '-')[:18]:18} {i.rule}{flag}: {i.message}"
+        )
         if i.advice:
             say(f"{'':>42}fix: {i.advice}")
     say(f"{len(items)} open item(s). `enforcer review show ID` for evidence and notes.")
@@ -85,10 +87,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         i = records.find_item(store.db, args.id)
         notes = records.notes(store.db, i.fingerprint)
     say(f"#{i.id} {i.title or i.rule} [{i.severity or i.status}]")
-    say(f"  {i.kind} {i.subject_name or i.subject_id} (id {i.subject_id}, source {i.source}), school {i.school}")
+    say(
+        f"  {i.kind} {i.subject_name or i.subject_id} (id {i.subject_id}, source {i.source}), school {i.school}"
+    )
     say(f"  owner: {i.owner or 'unknown'}")
-    say(f"  status: {i.status}; open for {i.age_days(now)} days (since {i.opened:%Y-%m-%d}); "
-          f"first seen {i.first_seen:%Y-%m-%d}; last seen {i.last_seen:%Y-%m-%d}")
+    say(
+        f"  status: {i.status}; open for {i.age_days(now)} days (since {i.opened:%Y-%m-%d}); "
+        f"first seen {i.first_seen:%Y-%m-%d}; last seen {i.last_seen:%Y-%m-%d}"
+    )
     say(f"  problem: {i.message}")
     for k, v in sorted((i.evidence or {}).items()):
         say(f"  evidence {k}: {v}")
@@ -110,11 +116,21 @@ def cmd_except(args: argparse.Namespace) -> int:
         raise UsageError(f"--expires: {args.expires!r} is not a date (YYYY-MM-DD)") from None
     with open_store(config) as store:
         i = records.find_item(store.db, args.id)
-        saved = records.add_exception(store.db, PolicyException(
-            rule=i.rule, reason=args.reason, approver=args.approver, expires=expires,
-            fingerprint=i.fingerprint), now)
-    say(f"Added exception {saved.id} for #{i.id} ({i.rule}, {i.subject_name or i.subject_id}) "
-          f"until {expires}; it shows as 'excepted' from the next run")
+        saved = records.add_exception(
+            store.db,
+            PolicyException(
+                rule=i.rule,
+                reason=args.reason,
+                approver=args.approver,
+                expires=expires,
+                fingerprint=i.fingerprint,
+            ),
+            now,
+        )
+    say(
+        f"Added exception {saved.id} for #{i.id} ({i.rule}, {i.subject_name or i.subject_id}) "
+        f"until {expires}; it shows as 'excepted' from the next run"
+    )
     return 0
 
 

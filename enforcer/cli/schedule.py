@@ -9,14 +9,22 @@ from enforcer.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("schedule", help="run on a schedule (APScheduler), or print a systemd timer / cron line")
+    p = sub.add_parser(
+        "schedule", help="run on a schedule (APScheduler), or print a systemd timer / cron line"
+    )
     p.add_argument("--config", metavar="FILE", help="configuration file (default: the built-in demo school)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--print-systemd", action="store_true", help="print a systemd service + timer and exit")
     out.add_argument("--print-cron", action="store_true", help="print a crontab line and exit")
-    p.add_argument("--cron", metavar="EXPR", help="override schedule.cron (5 fields; days of week as in cron)")
-    p.add_argument("--interval", metavar="SECONDS", type=float,
-                   help="run every SECONDS instead of the cron expression (for trials and tests)")
+    p.add_argument(
+        "--cron", metavar="EXPR", help="override schedule.cron (5 fields; days of week as in cron)"
+    )
+    p.add_argument(
+        "--interval",
+        metavar="SECONDS",
+        type=float,
+        help="run every SECONDS instead of the cron expression (for trials and tests)",
+    )
     p.set_defaults(func=cmd_schedule)
 
 

@@ -19,14 +19,24 @@ from enforcer.errors import UsageError
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     group = sub.add_parser("snapshot", help="export a source's records to a snapshot file")
     cmds = group.add_subparsers(dest="snapshot_command", metavar="COMMAND", parser_class=type(group))
-    export = cmds.add_parser("export", help="write a configured source's records as a snapshot "
-                             "(JSON Lines; gzip when FILE ends in .gz)")
-    export.add_argument("--config", metavar="FILE", help="configuration file (default: the built-in demo school)")
-    export.add_argument("--source", metavar="NAME",
-                        help="the configured source to export (may be omitted when there is only one)")
+    export = cmds.add_parser(
+        "export",
+        help="write a configured source's records as a snapshot (JSON Lines; gzip when FILE ends in .gz)",
+    )
+    export.add_argument(
+        "--config", metavar="FILE", help="configuration file (default: the built-in demo school)"
+    )
+    export.add_argument(
+        "--source",
+        metavar="NAME",
+        help="the configured source to export (may be omitted when there is only one)",
+    )
     export.add_argument("--output", metavar="FILE", required=True, help="snapshot file to write")
-    export.add_argument("--as-of", metavar="DATE",
-                        help="read as if today were DATE (the demo school's dates are relative to it)")
+    export.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="read as if today were DATE (the demo school's dates are relative to it)",
+    )
     export.set_defaults(func=cmd_export)
     group.set_defaults(func=lambda args: _usage(group))
 
@@ -49,8 +59,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     pack = load_pack(config.model.policy, config.base_dir)
     source = source_types.build_source(config, chosen, tracking_apps=pack.tracking_apps, as_of=as_of)
     output = Path(args.output)
-    n = write_snapshot(output, source.collect(), school=config.school.name, source=chosen.name,
-                       exported=datetime.now(UTC))
+    n = write_snapshot(
+        output, source.collect(), school=config.school.name, source=chosen.name, exported=datetime.now(UTC)
+    )
     if not args.quiet:
         print(f"wrote {n} records from source {chosen.name!r} to {output}")
     return 0
@@ -61,8 +72,9 @@ def _choose(sources, name: str | None):  # noqa: ANN001, ANN202 - SourceConfig i
     if name is None:
         if len(known) == 1:
             return next(iter(known.values()))
-        raise UsageError(f"--source is required: the configuration has {len(known)} sources "
-                         f"({', '.join(known) or 'none'})")
+        raise UsageError(
+            f"--source is required: the configuration has {len(known)} sources ({', '.join(known) or 'none'})"
+        )
     if name not in known:
         raise UsageError(f"no source named {name!r} in the configuration (configured: {', '.join(known)})")
     return known[name]

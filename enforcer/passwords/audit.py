@@ -29,8 +29,12 @@ class AuditRow:
     reasons: tuple[Reason, ...]
 
     def to_dict(self) -> dict[str, object]:
-        return {"line": self.line, "username": self.username, "status": self.status,
-                "reasons": [{"code": r.code, "message": r.message} for r in self.reasons]}
+        return {
+            "line": self.line,
+            "username": self.username,
+            "status": self.status,
+            "reasons": [{"code": r.code, "message": r.message} for r in self.reasons],
+        }
 
 
 def read_text(path: str | Path) -> str:
@@ -57,9 +61,20 @@ def audit_text(text: str, policy: PasswordPolicy, school: str | None = None) -> 
             continue
         if len(fields) != 2 or not fields[0].strip():
             user = fields[0].strip() if fields and len(fields[0]) < 200 else "?"
-            rows.append(AuditRow(line, user, "error", (Reason(
-                "unreadable_row", "This line is not 'username,password' (quote a password that has a comma "
-                                  "in it), so it was not checked."),)))
+            rows.append(
+                AuditRow(
+                    line,
+                    user,
+                    "error",
+                    (
+                        Reason(
+                            "unreadable_row",
+                            "This line is not 'username,password' (quote a password that has a comma "
+                            "in it), so it was not checked.",
+                        ),
+                    ),
+                )
+            )
             continue
         username, password = fields[0].strip(), fields[1]
         verdict: Verdict = check_password(password, policy, UserDetails(username=username, school=school))

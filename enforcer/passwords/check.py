@@ -22,10 +22,28 @@ from enforcer.passwords.policy import PasswordPolicy
 ZXCVBN_WINDOW = 100
 MIN_WORD = 3
 """Names and school words shorter than this ("Al", "St") would refuse too much."""
-GENERIC_SCHOOL_WORDS = frozenset({
-    "the", "and", "of", "school", "primary", "junior", "infant", "infants", "academy", "church",
-    "college", "saint", "community", "nursery", "federation", "trust", "england", "voluntary",
-})
+GENERIC_SCHOOL_WORDS = frozenset(
+    {
+        "the",
+        "and",
+        "of",
+        "school",
+        "primary",
+        "junior",
+        "infant",
+        "infants",
+        "academy",
+        "church",
+        "college",
+        "saint",
+        "community",
+        "nursery",
+        "federation",
+        "trust",
+        "england",
+        "voluntary",
+    }
+)
 """Words of a school's name that say nothing about which school it is."""
 
 
@@ -144,8 +162,9 @@ def _contains_any(forms: tuple[str, ...], needles: set[str]) -> bool:
     return any(n in f for f in forms for n in needles)
 
 
-def check_password(candidate: str, policy: PasswordPolicy, user: UserDetails | None = None,
-                   deny: DenyList | None = None) -> Verdict:
+def check_password(
+    candidate: str, policy: PasswordPolicy, user: UserDetails | None = None, deny: DenyList | None = None
+) -> Verdict:
     """Every reason ``candidate`` is refused under ``policy``; accepted when there are none."""
     user = user or UserDetails()
     reasons: list[Reason] = []
@@ -158,8 +177,12 @@ def check_password(candidate: str, policy: PasswordPolicy, user: UserDetails | N
     if too_long:
         reasons.append(Reason("too_long", f"Make it shorter: use at most {policy.max_length} characters."))
     if any(not ch.isprintable() and ch != " " for ch in candidate):
-        reasons.append(Reason("unprintable", "Use only characters you can type: no tabs, line breaks "
-                                             "or invisible characters."))
+        reasons.append(
+            Reason(
+                "unprintable",
+                "Use only characters you can type: no tabs, line breaks or invisible characters.",
+            )
+        )
     classes = char_classes(candidate)
     for cls in sorted(policy.required_classes):
         if cls not in classes:
@@ -167,39 +190,70 @@ def check_password(candidate: str, policy: PasswordPolicy, user: UserDetails | N
     if policy.min_classes:
         have = sum(1 for c in ("lower", "upper", "digit", "symbol") if c in classes)
         if have < policy.min_classes:
-            reasons.append(Reason("too_few_kinds", f"Mix at least {policy.min_classes} kinds of character: "
-                                                   "small letters, capital letters, numbers and symbols."))
+            reasons.append(
+                Reason(
+                    "too_few_kinds",
+                    f"Mix at least {policy.min_classes} kinds of character: "
+                    "small letters, capital letters, numbers and symbols.",
+                )
+            )
     if policy.deny_common:
         hit = (deny or ncsc_top100k()).lookup(candidate)
         if hit is not None and hit.kind is Match.EXACT:
-            reasons.append(Reason("common_password", "This is one of the most common passwords, which "
-                                  "attackers try first. Choose something nobody else would."))
+            reasons.append(
+                Reason(
+                    "common_password",
+                    "This is one of the most common passwords, which "
+                    "attackers try first. Choose something nobody else would.",
+                )
+            )
         elif hit is not None:
-            reasons.append(Reason("common_password_variant", "This is a common password with small changes "
-                                  "(capitals, numbers or symbols added, or letters swapped for look-alikes). "
-                                  "Attackers try those changes too."))
+            reasons.append(
+                Reason(
+                    "common_password_variant",
+                    "This is a common password with small changes "
+                    "(capitals, numbers or symbols added, or letters swapped for look-alikes). "
+                    "Attackers try those changes too.",
+                )
+            )
     forms = _forms(candidate) if not too_long else _forms(candidate[: policy.max_length])
     if policy.school_words and _contains_any(forms, _needles(policy.school_words, GENERIC_SCHOOL_WORDS)):
-        reasons.append(Reason("school_word", "Don't use the school's name or other school words "
-                                             "(like the town or team names): they are easy to guess."))
+        reasons.append(
+            Reason(
+                "school_word",
+                "Don't use the school's name or other school words "
+                "(like the town or team names): they are easy to guess.",
+            )
+        )
     if user.school and _contains_any(forms, _needles([user.school], GENERIC_SCHOOL_WORDS)):
         if not any(r.code == "school_word" for r in reasons):
-            reasons.append(Reason("school_word", "Don't use the school's name or other school words "
-                                                 "(like the town or team names): they are easy to guess."))
+            reasons.append(
+                Reason(
+                    "school_word",
+                    "Don't use the school's name or other school words "
+                    "(like the town or team names): they are easy to guess.",
+                )
+            )
     if user.username and _contains_any(forms, _needles([user.username])):
         reasons.append(Reason("contains_username", "Don't put your username in your password."))
     if user.name and _contains_any(forms, _needles([user.name])):
         reasons.append(Reason("contains_name", "Don't put your own name in your password."))
     if user.extra and _contains_any(forms, _needles(user.extra)):
-        reasons.append(Reason("contains_personal", "Don't put things about you (like your birthday) "
-                                                   "in your password."))
+        reasons.append(
+            Reason("contains_personal", "Don't put things about you (like your birthday) in your password.")
+        )
     score, suggestions = None, ()
     if policy.min_score > 0:
         score, warning, suggestions = _strength(candidate, user.inputs() + list(policy.school_words))
         if score < policy.min_score:
             why = f" {warning}" if warning else ""
-            reasons.append(Reason("too_guessable", f"This password would be too easy to guess.{why} "
-                                  "Try three or four random words together."))
+            reasons.append(
+                Reason(
+                    "too_guessable",
+                    f"This password would be too easy to guess.{why} "
+                    "Try three or four random words together.",
+                )
+            )
     return Verdict(not reasons, tuple(reasons), score, suggestions)
 
 

@@ -75,8 +75,9 @@ def read_roster(path: str | Path) -> list[Pupil]:
     except OSError as exc:
         raise file_error(exc, p) from None
     folded = {h.strip().casefold() for h in header}
-    found = {field: next((h for h in names if h.casefold() in folded), None)
-             for field, names in _HEADINGS.items()}
+    found = {
+        field: next((h for h in names if h.casefold() in folded), None) for field, names in _HEADINGS.items()
+    }
     if found["pupil_id"] is None:
         raise InputError("roster needs a pupil_id (or UPN) column", str(p), 1)
     columns = Columns(**found, internet_consent=None)  # type: ignore[arg-type]
@@ -85,8 +86,11 @@ def read_roster(path: str | Path) -> list[Pupil]:
     for entry in reader.rows():
         if entry.on_roll is False:
             continue
-        extra = (entry.date_of_birth.strftime("%d%m%Y"), entry.date_of_birth.strftime("%Y")) \
-            if entry.date_of_birth else ()
+        extra = (
+            (entry.date_of_birth.strftime("%d%m%Y"), entry.date_of_birth.strftime("%Y"))
+            if entry.date_of_birth
+            else ()
+        )
         pupils.append(Pupil(entry.pupil_id, entry.username or "", entry.year_group, entry.name, extra))
     return pupils
 

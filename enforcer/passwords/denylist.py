@@ -25,8 +25,22 @@ MAX_LOOKUP = 256
 """No list entry we act on is longer; longer candidates are looked up as typed only."""
 
 # Look-alike characters, one table per reading of the ambiguous "1" (i or l).
-_LEET_BASE = {"@": "a", "4": "a", "8": "b", "(": "c", "3": "e", "6": "g", "9": "g", "#": "h",
-              "0": "o", "$": "s", "5": "s", "7": "t", "+": "t", "2": "z"}
+_LEET_BASE = {
+    "@": "a",
+    "4": "a",
+    "8": "b",
+    "(": "c",
+    "3": "e",
+    "6": "g",
+    "9": "g",
+    "#": "h",
+    "0": "o",
+    "$": "s",
+    "5": "s",
+    "7": "t",
+    "+": "t",
+    "2": "z",
+}
 _LEET_TABLES = (
     str.maketrans({**_LEET_BASE, "1": "i", "!": "i", "|": "l"}),
     str.maketrans({**_LEET_BASE, "1": "l", "!": "i", "|": "l"}),

@@ -78,5 +78,7 @@ def generate(year: int, policy: PasswordPolicy, user: UserDetails | None = None)
         candidate = draw(shape)
         if check_password(candidate, policy, user).accepted:
             return candidate
-    raise UsageError(f"could not make a Year {year} password that the pack accepts in {MAX_ATTEMPTS} tries: "
-                     f"its rules ({policy.describe()}) do not suit generated passphrases")
+    raise UsageError(
+        f"could not make a Year {year} password that the pack accepts in {MAX_ATTEMPTS} tries: "
+        f"its rules ({policy.describe()}) do not suit generated passphrases"
+    )

@@ -79,10 +79,18 @@ SCHEMES: dict[str, Scheme] = {
     "grub_pbkdf2_sha512": Scheme("PBKDF2-SHA512 (GRUB)", S, _SLOW),
     "atlassian_pbkdf2_sha1": Scheme("{PKCS5S2} PBKDF2", S, _SLOW),
     "scram": Scheme("SCRAM (PBKDF2)", S, _SLOW),
-    "ldap_salted_sha512": Scheme("{SSHA512}", S, "salted SHA-512: accepted by the policies; argon2 or "
-                                 "PBKDF2 are better where the directory supports them"),
-    "ldap_salted_sha256": Scheme("{SSHA256}", S, "salted SHA-256: accepted by the policies; argon2 or "
-                                 "PBKDF2 are better where the directory supports them"),
+    "ldap_salted_sha512": Scheme(
+        "{SSHA512}",
+        S,
+        "salted SHA-512: accepted by the policies; argon2 or "
+        "PBKDF2 are better where the directory supports them",
+    ),
+    "ldap_salted_sha256": Scheme(
+        "{SSHA256}",
+        S,
+        "salted SHA-256: accepted by the policies; argon2 or "
+        "PBKDF2 are better where the directory supports them",
+    ),
     # Weak: fast, unsalted, truncating or broken.
     "ldap_salted_sha1": Scheme("{SSHA}", W, _FAST_SALTED),
     "ldap_salted_md5": Scheme("{SMD5}", W, _FAST_SALTED),
@@ -110,13 +118,18 @@ SCHEMES: dict[str, Scheme] = {
     "django_salted_sha1": Scheme("salted SHA-1 (Django)", W, _FAST_SALTED),
     "django_salted_md5": Scheme("salted MD5 (Django)", W, _FAST_SALTED),
     # Reversible.
-    "lmhash": Scheme("LM hash", R, "LM upper-cases the password and splits it into 7-character halves: "
-                                   "any LM hash can be turned back into the password in minutes"),
+    "lmhash": Scheme(
+        "LM hash",
+        R,
+        "LM upper-cases the password and splits it into 7-character halves: "
+        "any LM hash can be turned back into the password in minutes",
+    ),
 }
 
 PLAINTEXT = Scheme("plaintext", Storage.PLAINTEXT, "the password itself is stored")
-UNRECOGNISED = Scheme("plaintext?", Storage.PLAINTEXT,
-                      "no known hash format: it is most likely the password itself")
+UNRECOGNISED = Scheme(
+    "plaintext?", Storage.PLAINTEXT, "no known hash format: it is most likely the password itself"
+)
 EMPTY = Scheme("empty", Storage.PLAINTEXT, "no password is set: anyone can sign in")
 LOCKED = Scheme("locked", Storage.LOCKED, "the account has no usable password")
 _HEX_DIGESTS = {
@@ -133,16 +146,51 @@ _PREFIX = re.compile(r"^\{([A-Za-z0-9._-]{1,32})\}(.*)$", re.DOTALL)
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 
 _UNPREFIXED_ORDER = (
-    "argon2", "bcrypt", "bcrypt_sha256", "scrypt", "sha512_crypt", "sha256_crypt", "pbkdf2_sha512",
-    "pbkdf2_sha256", "pbkdf2_sha1", "django_argon2", "django_bcrypt_sha256", "django_bcrypt",
-    "django_pbkdf2_sha256", "django_pbkdf2_sha1", "grub_pbkdf2_sha512", "scram", "md5_crypt",
-    "apr_md5_crypt", "sha1_crypt", "sun_md5_crypt", "bsdi_crypt", "phpass", "bsd_nthash", "mysql41",
-    "postgres_md5", "django_salted_sha1", "django_salted_md5", "mysql323", "des_crypt", "bigcrypt", "crypt16",
+    "argon2",
+    "bcrypt",
+    "bcrypt_sha256",
+    "scrypt",
+    "sha512_crypt",
+    "sha256_crypt",
+    "pbkdf2_sha512",
+    "pbkdf2_sha256",
+    "pbkdf2_sha1",
+    "django_argon2",
+    "django_bcrypt_sha256",
+    "django_bcrypt",
+    "django_pbkdf2_sha256",
+    "django_pbkdf2_sha1",
+    "grub_pbkdf2_sha512",
+    "scram",
+    "md5_crypt",
+    "apr_md5_crypt",
+    "sha1_crypt",
+    "sun_md5_crypt",
+    "bsdi_crypt",
+    "phpass",
+    "bsd_nthash",
+    "mysql41",
+    "postgres_md5",
+    "django_salted_sha1",
+    "django_salted_md5",
+    "mysql323",
+    "des_crypt",
+    "bigcrypt",
+    "crypt16",
 )
 _LDAP_ORDER = (
-    "ldap_salted_sha512", "ldap_salted_sha256", "ldap_salted_sha1", "ldap_salted_md5", "ldap_md5",
-    "ldap_sha1", "ldap_hex_md5", "ldap_hex_sha1", "ldap_pbkdf2_sha512", "ldap_pbkdf2_sha256",
-    "ldap_pbkdf2_sha1", "atlassian_pbkdf2_sha1",
+    "ldap_salted_sha512",
+    "ldap_salted_sha256",
+    "ldap_salted_sha1",
+    "ldap_salted_md5",
+    "ldap_md5",
+    "ldap_sha1",
+    "ldap_hex_md5",
+    "ldap_hex_sha1",
+    "ldap_pbkdf2_sha512",
+    "ldap_pbkdf2_sha256",
+    "ldap_pbkdf2_sha1",
+    "atlassian_pbkdf2_sha1",
 )
 
 

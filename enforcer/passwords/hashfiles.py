@@ -45,8 +45,14 @@ class HashResult:
         return self.storage.flagged
 
     def to_dict(self) -> dict[str, object]:
-        return {"line": self.line, "account": self.account, "scheme": self.scheme,
-                "storage": self.storage.value, "flagged": self.flagged, "why": self.why}
+        return {
+            "line": self.line,
+            "account": self.account,
+            "scheme": self.scheme,
+            "storage": self.storage.value,
+            "flagged": self.flagged,
+            "why": self.why,
+        }
 
 
 _PWDUMP = re.compile(r"^([^:]*):(\d+):([0-9a-fA-F]{32}|[*A-Z0-9_]{3,32}):([0-9a-fA-F]{32}|[*A-Z0-9_]{3,32}):")
@@ -111,8 +117,15 @@ def _ldif(lines: list[str], source: str) -> list[HashResult]:
                 value = base64.b64decode(value, validate=True).decode("utf-8")
             except (binascii.Error, UnicodeDecodeError):
                 if attr in _LDIF_ATTRS:
-                    out.append(HashResult(n, dn, "undecodable", Storage.UNKNOWN,
-                                          "the base64 value could not be decoded: check it by hand"))
+                    out.append(
+                        HashResult(
+                            n,
+                            dn,
+                            "undecodable",
+                            Storage.UNKNOWN,
+                            "the base64 value could not be decoded: check it by hand",
+                        )
+                    )
                 continue
         if attr == "dn":
             dn = value

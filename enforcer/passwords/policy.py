@@ -57,8 +57,13 @@ class PasswordPolicy:
         return "; ".join(parts)
 
 
-_CLASS_WORDS = {"lower": "a small letter", "upper": "a capital letter", "letter": "a letter",
-                "digit": "a number", "symbol": "a symbol"}
+_CLASS_WORDS = {
+    "lower": "a small letter",
+    "upper": "a capital letter",
+    "letter": "a letter",
+    "digit": "a number",
+    "symbol": "a symbol",
+}
 
 
 class PasswordPolicyModel(BaseModel):

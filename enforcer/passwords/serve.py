@@ -104,12 +104,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         allowed, wait = self.server.limiter.allow(self.client_address[0])
         if not allowed:
-            self._discard_and_send(length, 429, {"error": "too many requests, try again shortly"},
-                                   {"Retry-After": str(max(1, round(wait + 0.5)))})
+            self._discard_and_send(
+                length,
+                429,
+                {"error": "too many requests, try again shortly"},
+                {"Retry-After": str(max(1, round(wait + 0.5)))},
+            )
             return
         if length > self.server.options.max_body:
-            self._discard_and_send(length, 413,
-                                   {"error": f"request larger than {self.server.options.max_body} bytes"})
+            self._discard_and_send(
+                length, 413, {"error": f"request larger than {self.server.options.max_body} bytes"}
+            )
             return
         body = self.rfile.read(length)
         if not self.server.slots.acquire(blocking=False):
@@ -137,8 +142,9 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return length
 
-    def _discard_and_send(self, length: int, status: int, payload: dict[str, Any],
-                          headers: dict[str, str] | None = None) -> None:
+    def _discard_and_send(
+        self, length: int, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         """Answer without looking at the body. A body up to ``DRAIN_LIMIT`` is read and thrown away
         so the client sees the answer instead of a reset; then the connection is closed."""
         self.close_connection = True
@@ -187,7 +193,8 @@ class CheckServer(ThreadingHTTPServer):
         fields = {k: doc.get(k) for k in ("username", "name", "school")}
         extra = doc.get("extra", [])
         if any(v is not None and not isinstance(v, str) for v in fields.values()) or not (
-                isinstance(extra, list) and all(isinstance(e, str) for e in extra)):
+            isinstance(extra, list) and all(isinstance(e, str) for e in extra)
+        ):
             return 400, {"error": "username, name and school are strings; extra is a list of strings"}
         user = UserDetails(fields["username"], fields["name"], fields["school"], tuple(extra))
         return 200, check_password(doc["password"], self.policy, user).to_dict()

@@ -20,10 +20,24 @@ from enforcer.reports.interface import ReportExtras
 
 BOM = "\ufeff"
 COLUMNS = (
-    "rule", "title", "status", "severity",
-    "subject_kind", "subject_id", "subject_name", "subject_source", "subject_owner",
-    "message", "evidence", "clause", "remediation_advice", "remediation_action",
-    "fingerprint", "exception", "run_id", "as_of",
+    "rule",
+    "title",
+    "status",
+    "severity",
+    "subject_kind",
+    "subject_id",
+    "subject_name",
+    "subject_source",
+    "subject_owner",
+    "message",
+    "evidence",
+    "clause",
+    "remediation_advice",
+    "remediation_action",
+    "fingerprint",
+    "exception",
+    "run_id",
+    "as_of",
 )
 MAX_CELL = 32_000
 """Excel's cell limit is 32,767 characters; longer text is cut and marked, the JSON has it whole."""
@@ -45,22 +59,36 @@ def safe_cell(value: str | None) -> str:
 
 
 def row(f: Finding, result: RunResult) -> list[str]:
-    return [safe_cell(v) for v in (
-        f.rule, f.title, f.status.value, f.severity.value,
-        f.subject.kind.value, f.subject.id, f.subject.name, f.subject.source, f.subject.owner,
-        f.message, compact_json(dict(f.evidence)), f.clause,
-        f.remediation.advice, f.remediation.action,
-        f.fingerprint, compact_json(dict(f.exception)) if f.exception is not None else None,
-        result.run_id, iso(result.as_of),
-    )]
+    return [
+        safe_cell(v)
+        for v in (
+            f.rule,
+            f.title,
+            f.status.value,
+            f.severity.value,
+            f.subject.kind.value,
+            f.subject.id,
+            f.subject.name,
+            f.subject.source,
+            f.subject.owner,
+            f.message,
+            compact_json(dict(f.evidence)),
+            f.clause,
+            f.remediation.advice,
+            f.remediation.action,
+            f.fingerprint,
+            compact_json(dict(f.exception)) if f.exception is not None else None,
+            result.run_id,
+            iso(result.as_of),
+        )
+    ]
 
 
 class CsvReporter:
     name = "csv"
     extension = "csv"
 
-    def render(self, result: RunResult, *, color: bool = False,
-               extras: ReportExtras | None = None) -> str:
+    def render(self, result: RunResult, *, color: bool = False, extras: ReportExtras | None = None) -> str:
         buf = io.StringIO()
         writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
         writer.writerow(COLUMNS)

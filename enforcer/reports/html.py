@@ -38,8 +38,13 @@ def _csp_hash(text: str) -> str:
 
 
 def content_security_policy(script: str, style: str) -> str:
-    return ("default-src 'none'; script-src " + _csp_hash(script) + "; style-src " + _csp_hash(style)
-            + "; img-src data:; base-uri 'none'; form-action 'none'")
+    return (
+        "default-src 'none'; script-src "
+        + _csp_hash(script)
+        + "; style-src "
+        + _csp_hash(style)
+        + "; img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def evidence_html(evidence: Mapping[str, Any]) -> str:
@@ -68,7 +73,11 @@ def _row_attrs(f: Finding) -> str:
 
 
 def _devices(findings: list[Finding]) -> str:
-    todo = [f for f in findings if f.subject.kind is SubjectKind.DEVICE and f.status in (Status.FAIL, Status.ERROR)]
+    todo = [
+        f
+        for f in findings
+        if f.subject.kind is SubjectKind.DEVICE and f.status in (Status.FAIL, Status.ERROR)
+    ]
     todo.sort(key=lambda f: (-f.severity.rank, (f.subject.name or "").casefold(), f.subject.id, f.rule))
     rows = []
     for f in todo:
@@ -79,13 +88,21 @@ def _devices(findings: list[Finding]) -> str:
             f"{parts.severity_cell(f)}{parts.status_cell(f)}"
             f"<td><strong>{esc(f.title)}</strong><br>{esc(f.message)}<br>"
             f'<span class="id">{esc(f.rule)}</span></td>'
-            f"<td>{evidence_html(f.evidence)}</td><td>{esc(f.remediation.advice)}</td></tr>")
+            f"<td>{evidence_html(f.evidence)}</td><td>{esc(f.remediation.advice)}</td></tr>"
+        )
     head = ("Device|w11", "Owner|w8", "Severity", "Status", "What is wrong|w16", "Evidence|w14", "Fix|w14")
     devices = len({(f.subject.source, f.subject.id) for f in todo})
-    intro = (f"<p>{devices} device(s) with {len(todo)} problem(s) to fix or check, most severe first. "
-             "“error” means the device did not report the setting, so it could not be checked.</p>")
-    return parts.section("devices", "Devices to fix", intro + parts.filter_form("devices-table", True)
-                         + parts.table("devices-table", "Non-compliant devices", head, rows))
+    intro = (
+        f"<p>{devices} device(s) with {len(todo)} problem(s) to fix or check, most severe first. "
+        "“error” means the device did not report the setting, so it could not be checked.</p>"
+    )
+    return parts.section(
+        "devices",
+        "Devices to fix",
+        intro
+        + parts.filter_form("devices-table", True)
+        + parts.table("devices-table", "Non-compliant devices", head, rows),
+    )
 
 
 def _people(findings: list[Finding]) -> str:
@@ -93,24 +110,38 @@ def _people(findings: list[Finding]) -> str:
     for f in findings:
         if f.subject.kind in (SubjectKind.ACCOUNT, SubjectKind.PUPIL) and f.status is not Status.PASS:
             people.setdefault((f.subject.kind.value, f.subject.source, f.subject.id), []).append(f)
-    ordered = sorted(people.values(), key=lambda g: (-max(x.severity.rank for x in g),
-                                                     (g[0].subject.name or "").casefold(), g[0].subject.id))
+    ordered = sorted(
+        people.values(),
+        key=lambda g: (
+            -max(x.severity.rank for x in g),
+            (g[0].subject.name or "").casefold(),
+            g[0].subject.id,
+        ),
+    )
     rows = []
     for group in ordered:
         worst = max(group, key=lambda x: x.severity.rank)
         statuses = " ".join(sorted({x.status.value for x in group}))
         issues = "".join(
             f'<li><span class="st-{esc(x.status.value)}">{esc(x.status.value)}</span> '
-            f"{esc(x.title)}: {esc(x.message)}</li>" for x in group)
+            f"{esc(x.title)}: {esc(x.message)}</li>"
+            for x in group
+        )
         rows.append(
             f'<tr data-status="{esc(statuses)}" data-severity="{esc(worst.severity.value)}">'
             f"<td>{name_html(group[0])}</td><td>{esc(group[0].subject.kind.value)}</td>"
             f'<td class="num">{len(group)}</td>{parts.severity_cell(worst)}'
-            f'<td><ul class="issues">{issues}</ul></td></tr>')
+            f'<td><ul class="issues">{issues}</ul></td></tr>'
+        )
     head = ("Person|w11", "Kind", "Issues", "Worst severity", "What is wrong|w20")
     intro = f"<p>{len(rows)} account(s) or pupil(s) with at least one finding that is not a pass.</p>"
-    return parts.section("people", "By person", intro + parts.filter_form("people-table", True)
-                         + parts.table("people-table", "Accounts and pupils with findings", head, rows))
+    return parts.section(
+        "people",
+        "By person",
+        intro
+        + parts.filter_form("people-table", True)
+        + parts.table("people-table", "Accounts and pupils with findings", head, rows),
+    )
 
 
 def _rules(findings: list[Finding]) -> str:
@@ -127,13 +158,24 @@ def _rules(findings: list[Finding]) -> str:
             f'<tr data-status="{worst}" data-severity="{esc(first.severity.value)}">'
             f'<td><a href="#rule-{esc(first.rule)}"><span class="id">{esc(first.rule)}</span></a><br>'
             f"{esc(first.title)}</td>{parts.severity_cell(first)}"
-            + "".join(f'<td class="num">{n[s]}</td>' for s in (Status.FAIL, Status.ERROR, Status.EXCEPTED, Status.PASS))
-            + f"<td>{esc(first.clause)}</td></tr>")
-        details.append(parts.rule_details(first, [x for x in group if x.status is not Status.PASS],
-                                          name_html, evidence_html, esc))
+            + "".join(
+                f'<td class="num">{n[s]}</td>'
+                for s in (Status.FAIL, Status.ERROR, Status.EXCEPTED, Status.PASS)
+            )
+            + f"<td>{esc(first.clause)}</td></tr>"
+        )
+        details.append(
+            parts.rule_details(
+                first, [x for x in group if x.status is not Status.PASS], name_html, evidence_html, esc
+            )
+        )
     head = ("Rule|w16", "Severity", "Fail", "Error", "Excepted", "Pass", "Policy clause|w16")
-    body = (parts.filter_form("rules-table", False) + parts.table("rules-table", "Every rule in the pack", head, rows)
-            + "<h3>Findings by rule</h3>" + ("".join(details) or '<p class="empty">Nothing to show.</p>'))
+    body = (
+        parts.filter_form("rules-table", False)
+        + parts.table("rules-table", "Every rule in the pack", head, rows)
+        + "<h3>Findings by rule</h3>"
+        + ("".join(details) or '<p class="empty">Nothing to show.</p>')
+    )
     return parts.section("rules", "By rule", body)
 
 
@@ -141,31 +183,42 @@ class HtmlReporter:
     name = "html"
     extension = "html"
 
-    def render(self, result: RunResult, *, color: bool = False,
-               extras: ReportExtras | None = None) -> str:
+    def render(self, result: RunResult, *, color: bool = False, extras: ReportExtras | None = None) -> str:
         script, style = _asset("report.js"), _asset("report.css")
         findings = sorted_findings(result.findings)
         sections = [parts.summary_section(result, summary(result), esc)]
         if extras is not None:
             sections.append(parts.history_section(extras, name_html, esc))
         sections += [_devices(findings), _people(findings), _rules(findings)]
-        nav = [("summary", "Summary")] + ([("history", "Changes")] if extras is not None else []) + [
-            ("devices", "Devices to fix"), ("people", "By person"), ("rules", "By rule")]
-        meta = [("As of", iso(result.as_of)), ("Policy pack", f"{result.pack.name} {result.pack.version}"),
-                ("Run", result.run_id), ("Started", iso(result.started)), ("Finished", iso(result.finished))]
-        return "".join([
-            "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n",
-            f'<meta http-equiv="Content-Security-Policy" content="{esc(content_security_policy(script, style))}">\n',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-            '<meta name="referrer" content="no-referrer">\n',
-            f"<title>Compliance report: {esc(result.school)} ({esc(iso(result.as_of))})</title>\n",
-            f"<style>{style}</style>\n</head>\n<body>\n<header>\n<h1>Security policy compliance report</h1>\n",
-            f'<p class="school"><bdi>{esc(result.school)}</bdi></p>\n<dl class="meta">',
-            "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in meta),
-            "</dl>\n</header>\n<nav aria-label=\"Sections\">",
-            "".join(f'<a href="#{i}">{esc(t)}</a>' for i, t in nav),
-            "</nav>\n<main>\n", "\n".join(sections), "\n</main>\n",
-            "<footer>Generated by enforcer. Passing checks are counted here; the JSON and CSV reports "
-            "list every finding.</footer>\n",
-            f"<script>{script}</script>\n</body>\n</html>\n",
-        ])
+        nav = (
+            [("summary", "Summary")]
+            + ([("history", "Changes")] if extras is not None else [])
+            + [("devices", "Devices to fix"), ("people", "By person"), ("rules", "By rule")]
+        )
+        meta = [
+            ("As of", iso(result.as_of)),
+            ("Policy pack", f"{result.pack.name} {result.pack.version}"),
+            ("Run", result.run_id),
+            ("Started", iso(result.started)),
+            ("Finished", iso(result.finished)),
+        ]
+        return "".join(
+            [
+                '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n',
+                f'<meta http-equiv="Content-Security-Policy" content="{esc(content_security_policy(script, style))}">\n',
+                '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+                '<meta name="referrer" content="no-referrer">\n',
+                f"<title>Compliance report: {esc(result.school)} ({esc(iso(result.as_of))})</title>\n",
+                f"<style>{style}</style>\n</head>\n<body>\n<header>\n<h1>Security policy compliance report</h1>\n",
+                f'<p class="school"><bdi>{esc(result.school)}</bdi></p>\n<dl class="meta">',
+                "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in meta),
+                '</dl>\n</header>\n<nav aria-label="Sections">',
+                "".join(f'<a href="#{i}">{esc(t)}</a>' for i, t in nav),
+                "</nav>\n<main>\n",
+                "\n".join(sections),
+                "\n</main>\n",
+                "<footer>Generated by enforcer. Passing checks are counted here; the JSON and CSV reports "
+                "list every finding.</footer>\n",
+                f"<script>{script}</script>\n</body>\n</html>\n",
+            ]
+        )

@@ -22,7 +22,9 @@ def json_text(value: Any) -> str:
 
 
 def section(ident: str, title: str, body: str) -> str:
-    return f'<section id="{ident}" aria-labelledby="{ident}-h"><h2 id="{ident}-h">{title}</h2>{body}</section>'
+    return (
+        f'<section id="{ident}" aria-labelledby="{ident}-h"><h2 id="{ident}-h">{title}</h2>{body}</section>'
+    )
 
 
 def table(ident: str, caption: str, head: Sequence[str], rows: Sequence[str], sortable: bool = True) -> str:
@@ -36,20 +38,32 @@ def table(ident: str, caption: str, head: Sequence[str], rows: Sequence[str], so
         inner = f'<button type="button">{label}</button>' if sortable else label
         cells.append(f'<th scope="col"{attr}>{inner}</th>')
     cls = ' class="sortable"' if sortable else ""
-    return (f'<table id="{ident}"{cls}><caption>{caption}</caption><thead><tr>{"".join(cells)}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+    return (
+        f'<table id="{ident}"{cls}><caption>{caption}</caption><thead><tr>{"".join(cells)}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def filter_form(table_id: str, with_status: bool) -> str:
     """Hidden until the script runs, so a reader without JavaScript sees no dead controls."""
     sev = "".join(f'<option value="{s.value}">{s.value}</option>' for s in SEVERITIES_DESC)
-    statuses = "".join(f'<option value="{s.value}">{s.value}</option>' for s in Status if s is not Status.PASS)
-    status = (f'<label>Status<select data-attr="data-status"><option value="">any</option>{statuses}'
-              "</select></label>") if with_status else ""
-    return (f'<form class="filter toolbar" data-table="{table_id}" role="search" hidden>'
-            f'<label>Filter<input type="search" placeholder="name, rule, message…"></label>'
-            f'<label>Severity<select data-attr="data-severity"><option value="">any</option>{sev}</select></label>'
-            f'{status}<output aria-live="polite"></output></form>')
+    statuses = "".join(
+        f'<option value="{s.value}">{s.value}</option>' for s in Status if s is not Status.PASS
+    )
+    status = (
+        (
+            f'<label>Status<select data-attr="data-status"><option value="">any</option>{statuses}'
+            "</select></label>"
+        )
+        if with_status
+        else ""
+    )
+    return (
+        f'<form class="filter toolbar" data-table="{table_id}" role="search" hidden>'
+        f'<label>Filter<input type="search" placeholder="name, rule, message…"></label>'
+        f'<label>Severity<select data-attr="data-severity"><option value="">any</option>{sev}</select></label>'
+        f'{status}<output aria-live="polite"></output></form>'
+    )
 
 
 def severity_cell(f: Finding) -> str:
@@ -62,22 +76,35 @@ def status_cell(f: Finding) -> str:
     return f'<td><span class="st-{s}">{s}</span></td>'
 
 
-def rule_details(first: Finding, items: list[Finding], name_html: Callable[[Finding], str],
-                 evidence_html: Callable[[Any], str], esc: Esc) -> str:
+def rule_details(
+    first: Finding,
+    items: list[Finding],
+    name_html: Callable[[Finding], str],
+    evidence_html: Callable[[Any], str],
+    esc: Esc,
+) -> str:
     """A collapsible list of one rule's non-passing findings (opened for printing by the script)."""
     if not items:
         return ""
     rows = [
         f'<tr data-status="{x.status.value}"><td>{name_html(x)}</td><td>{esc(x.subject.kind.value)}</td>'
         f"{status_cell(x)}<td>{esc(x.message)}{exception_note(x, esc)}</td><td>{evidence_html(x.evidence)}</td></tr>"
-        for x in items]
+        for x in items
+    ]
     ident = f"rule-{esc(first.rule)}"
-    return (f'<details id="{ident}"><summary><span class="badge s-{first.severity.value}">'
-            f"{first.severity.value}</span> {esc(first.rule)}: {esc(first.title)} ({len(items)})</summary>"
-            f"<p><strong>Policy:</strong> {esc(first.clause)}<br><strong>Fix:</strong> "
-            f"{esc(first.remediation.advice)}</p>"
-            + table(f"{ident}-table", f"Findings for {esc(first.rule)}",
-                    ("Subject", "Kind", "Status", "Message", "Evidence"), rows) + "</details>")
+    return (
+        f'<details id="{ident}"><summary><span class="badge s-{first.severity.value}">'
+        f"{first.severity.value}</span> {esc(first.rule)}: {esc(first.title)} ({len(items)})</summary>"
+        f"<p><strong>Policy:</strong> {esc(first.clause)}<br><strong>Fix:</strong> "
+        f"{esc(first.remediation.advice)}</p>"
+        + table(
+            f"{ident}-table",
+            f"Findings for {esc(first.rule)}",
+            ("Subject", "Kind", "Status", "Message", "Evidence"),
+            rows,
+        )
+        + "</details>"
+    )
 
 
 def exception_note(f: Finding, esc: Esc) -> str:
@@ -89,23 +116,37 @@ def exception_note(f: Finding, esc: Esc) -> str:
 
 
 def summary_section(result: RunResult, counts: dict[str, Any], esc: Esc) -> str:
-    banner = ('<p class="banner complete">Run complete: every source was read.</p>' if result.complete else
-              '<p class="banner incomplete" role="alert">Run INCOMPLETE: a source failed, so findings for '
-              "its accounts and devices are missing. Do not treat this report as a clean bill of health.</p>")
+    banner = (
+        '<p class="banner complete">Run complete: every source was read.</p>'
+        if result.complete
+        else '<p class="banner incomplete" role="alert">Run INCOMPLETE: a source failed, so findings for '
+        "its accounts and devices are missing. Do not treat this report as a clean bill of health.</p>"
+    )
     cards = "".join(
         f'<li class="card {s}"><span class="n">{n}</span><span class="l">{s}</span></li>'
-        for s, n in counts["by_status"].items())
-    sev = ", ".join(f'<span class="s-{s}">{n} {s}</span>' for s, n in counts["failing_by_severity"].items() if n)
+        for s, n in counts["by_status"].items()
+    )
+    sev = ", ".join(
+        f'<span class="s-{s}">{n} {s}</span>' for s, n in counts["failing_by_severity"].items() if n
+    )
     rows = [
-        f'<tr><td>{esc(s.name)}</td><td>{esc(s.type)}</td>'
-        f'<td>{"<span class=st-pass>ok</span>" if s.ok else "<span class=st-fail>failed</span>"}</td>'
+        f"<tr><td>{esc(s.name)}</td><td>{esc(s.type)}</td>"
+        f"<td>{'<span class=st-pass>ok</span>' if s.ok else '<span class=st-fail>failed</span>'}</td>"
         f"<td>{esc(source_counts_text(s.counts) if s.ok else (s.error or 'unknown error'))}</td></tr>"
-        for s in result.sources]
-    body = (banner + f'<ul class="cards" aria-label="Findings by status">{cards}</ul>'
-            f"<p>{counts['total']} findings from {counts['rules']} rules; {counts['rules_failing']} rule(s) "
-            f"failing. Failing by severity: {sev or 'none'}.</p>"
-            + table("sources-table", "Sources read in this run", ("Source", "Type", "State", "Records or error"),
-                    rows, sortable=False))
+        for s in result.sources
+    ]
+    body = (
+        banner + f'<ul class="cards" aria-label="Findings by status">{cards}</ul>'
+        f"<p>{counts['total']} findings from {counts['rules']} rules; {counts['rules_failing']} rule(s) "
+        f"failing. Failing by severity: {sev or 'none'}.</p>"
+        + table(
+            "sources-table",
+            "Sources read in this run",
+            ("Source", "Type", "State", "Records or error"),
+            rows,
+            sortable=False,
+        )
+    )
     return section("summary", "Summary", body)
 
 
@@ -123,33 +164,41 @@ def trend_svg(extras: ReportExtras, esc: Esc) -> str:
         h = (height - 2 * pad) * n / top
         x, y = pad + i * step, height - pad - h
         fill = "#b42318" if p.complete else "#98a2b3"
-        bars.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(step - 2, 1):.1f}" height="{h:.1f}" '
-                    f'fill="{fill}"><title>{esc(iso(p.as_of))}: {n} failing'
-                    f'{"" if p.complete else " (incomplete)"}</title></rect>')
-    labels = (f'<text x="{pad}" y="{height - 6}">{esc(iso(points[0].as_of))}</text>'
-              f'<text x="{width - pad}" y="{height - 6}" text-anchor="end">{esc(iso(points[-1].as_of))}</text>'
-              f'<text x="{pad}" y="14">max {top} failing</text>')
-    return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="Failing findings over the last {len(points)} runs">{"".join(bars)}{labels}</svg>')
+        bars.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(step - 2, 1):.1f}" height="{h:.1f}" '
+            f'fill="{fill}"><title>{esc(iso(p.as_of))}: {n} failing'
+            f"{'' if p.complete else ' (incomplete)'}</title></rect>"
+        )
+    labels = (
+        f'<text x="{pad}" y="{height - 6}">{esc(iso(points[0].as_of))}</text>'
+        f'<text x="{width - pad}" y="{height - 6}" text-anchor="end">{esc(iso(points[-1].as_of))}</text>'
+        f'<text x="{pad}" y="14">max {top} failing</text>'
+    )
+    return (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Failing findings over the last {len(points)} runs">{"".join(bars)}{labels}</svg>'
+    )
 
 
 def history_section(extras: ReportExtras, name_html: Callable[[Finding], str], esc: Esc) -> str:
     def listing(ident: str, caption: str, items: tuple[Finding, ...]) -> str:
-        rows = [f"<tr {_attrs(f)}><td>{name_html(f)}</td>{severity_cell(f)}<td><span class=id>{esc(f.rule)}"
-                f"</span><br>{esc(f.title)}</td><td>{esc(f.message)}</td></tr>"
-                for f in sorted(items, key=lambda f: (-f.severity.rank, f.rule, f.subject.id))]
+        rows = [
+            f"<tr {_attrs(f)}><td>{name_html(f)}</td>{severity_cell(f)}<td><span class=id>{esc(f.rule)}"
+            f"</span><br>{esc(f.title)}</td><td>{esc(f.message)}</td></tr>"
+            for f in sorted(items, key=lambda f: (-f.severity.rank, f.rule, f.subject.id))
+        ]
         return table(ident, caption, ("Subject", "Severity", "Rule", "Message"), rows)
 
     prev = f" (compared with run {esc(extras.previous_run_id)})" if extras.previous_run_id else ""
-    body = (f"<h3>Trend</h3>{trend_svg(extras, esc)}"
-            f"<h3>New since the previous run{prev}: {len(extras.new)}</h3>"
-            + listing("new-table", "Newly failing", extras.new)
-            + f"<h3>Fixed since the previous run: {len(extras.fixed)}</h3>"
-            + listing("fixed-table", "No longer failing", extras.fixed))
+    body = (
+        f"<h3>Trend</h3>{trend_svg(extras, esc)}"
+        f"<h3>New since the previous run{prev}: {len(extras.new)}</h3>"
+        + listing("new-table", "Newly failing", extras.new)
+        + f"<h3>Fixed since the previous run: {len(extras.fixed)}</h3>"
+        + listing("fixed-table", "No longer failing", extras.fixed)
+    )
     return section("history", "Changes since the previous run", body)
 
 
 def _attrs(f: Finding) -> str:
     return f'data-status="{f.status.value}" data-severity="{f.severity.value}"'
-
-

@@ -49,7 +49,6 @@ class Reporter(Protocol):
     extension: str
     """File extension without the dot."""
 
-    def render(self, result: RunResult, *, color: bool = False,
-               extras: ReportExtras | None = None) -> str:
+    def render(self, result: RunResult, *, color: bool = False, extras: ReportExtras | None = None) -> str:
         """The whole report as text. ``color`` only matters to terminal output."""
         ...

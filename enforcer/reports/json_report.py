@@ -68,8 +68,12 @@ def build_document(result: RunResult, extras: ReportExtras | None = None) -> dic
         doc["history"] = {
             "previous_run_id": extras.previous_run_id,
             "trend": [
-                {"run_id": p.run_id, "as_of": iso(p.as_of), "complete": p.complete,
-                 "counts": {k: int(v) for k, v in sorted(p.counts.items())}}
+                {
+                    "run_id": p.run_id,
+                    "as_of": iso(p.as_of),
+                    "complete": p.complete,
+                    "counts": {k: int(v) for k, v in sorted(p.counts.items())},
+                }
                 for p in extras.trend
             ],
             "new": [finding_doc(f) for f in sorted_findings(extras.new)],
@@ -82,6 +86,5 @@ class JsonReporter:
     name = "json"
     extension = "json"
 
-    def render(self, result: RunResult, *, color: bool = False,
-               extras: ReportExtras | None = None) -> str:
+    def render(self, result: RunResult, *, color: bool = False, extras: ReportExtras | None = None) -> str:
         return json.dumps(build_document(result, extras), indent=2, ensure_ascii=False) + "\n"

@@ -18,12 +18,20 @@ MAX_MESSAGE = 120
 
 _RESET = "\x1b[0m"
 _STYLE = {
-    "bold": "\x1b[1m", "dim": "\x1b[2m", "red": "\x1b[31m", "green": "\x1b[32m",
-    "yellow": "\x1b[33m", "magenta": "\x1b[35m", "cyan": "\x1b[36m",
+    "bold": "\x1b[1m",
+    "dim": "\x1b[2m",
+    "red": "\x1b[31m",
+    "green": "\x1b[32m",
+    "yellow": "\x1b[33m",
+    "magenta": "\x1b[35m",
+    "cyan": "\x1b[36m",
 }
 _SEVERITY_STYLE = {
-    Severity.CRITICAL: "magenta", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
-    Severity.LOW: "cyan", Severity.INFO: "dim",
+    Severity.CRITICAL: "magenta",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
 }
 _STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "yellow", Status.EXCEPTED: "cyan"}
 
@@ -39,16 +47,17 @@ class TerminalReporter:
     name = "table"
     extension = "txt"
 
-    def render(self, result: RunResult, *, color: bool = False,
-               extras: ReportExtras | None = None) -> str:
+    def render(self, result: RunResult, *, color: bool = False, extras: ReportExtras | None = None) -> str:
         def paint(text: str, style: str) -> str:
             return f"{_STYLE[style]}{text}{_RESET}" if color else text
 
         counts = summary(result)
         out: list[str] = []
         out.append(paint(f"Enforcer report: {_short(result.school, 80)}", "bold"))
-        out.append(f"Pack {_short(result.pack.name, 60)} {_short(result.pack.version, 20)}, "
-                   f"as of {iso(result.as_of)}, run {_short(result.run_id, 60)}")
+        out.append(
+            f"Pack {_short(result.pack.name, 60)} {_short(result.pack.version, 20)}, "
+            f"as of {iso(result.as_of)}, run {_short(result.run_id, 60)}"
+        )
         for s in result.sources:
             state = paint("ok", "green") if s.ok else paint("FAILED", "red")
             detail = source_counts_text(s.counts) if s.ok else _short(s.error or "unknown error", 160)
@@ -57,8 +66,10 @@ class TerminalReporter:
             out.append("Run complete: every source was read.")
         else:
             out.append(paint("Run INCOMPLETE: a source failed; results for it are missing.", "red"))
-        parts = [paint(f"{n} {st}", _STATUS_STYLE[Status(st)]) if n else f"{n} {st}"
-                 for st, n in counts["by_status"].items()]
+        parts = [
+            paint(f"{n} {st}", _STATUS_STYLE[Status(st)]) if n else f"{n} {st}"
+            for st, n in counts["by_status"].items()
+        ]
         out.append(f"Findings: {counts['total']} ({', '.join(parts)})")
         sev = [f"{n} {s}" for s, n in counts["failing_by_severity"].items() if n]
         out.append(f"Failing by severity: {', '.join(sev) if sev else 'none'}")
@@ -86,8 +97,10 @@ class TerminalReporter:
         lines = [f"{tag} {_short(first.rule, 60)}: {_short(first.title, 90)} ({len(group)})"]
         for f in group[:MAX_SUBJECTS]:
             who = _short(f.subject.name or f.subject.id, MAX_NAME)
-            lines.append(f"    {f.subject.kind.value} {who} ({_short(f.subject.source, 40)}): "
-                         f"{_short(f.message, MAX_MESSAGE)}")
+            lines.append(
+                f"    {f.subject.kind.value} {who} ({_short(f.subject.source, 40)}): "
+                f"{_short(f.message, MAX_MESSAGE)}"
+            )
         if len(group) > MAX_SUBJECTS:
             lines.append(paint(f"    ... and {len(group) - MAX_SUBJECTS} more", "dim"))
         return lines

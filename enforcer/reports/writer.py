@@ -35,8 +35,13 @@ def report_names(run_id: str, extension: str) -> tuple[str, str]:
     return f"{LATEST_STEM}.{extension}", f"enforcer-{run_id}.{extension}"
 
 
-def write_reports(result: RunResult, directory: str | os.PathLike[str], formats: Iterable[str],
-                  *, extras: ReportExtras | None = None) -> list[Path]:
+def write_reports(
+    result: RunResult,
+    directory: str | os.PathLike[str],
+    formats: Iterable[str],
+    *,
+    extras: ReportExtras | None = None,
+) -> list[Path]:
     """Write every format; return the paths written, latest name then run copy, per format."""
     folder = Path(directory)
     rendered: list[tuple[str, bytes]] = []

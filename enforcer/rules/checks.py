@@ -49,7 +49,8 @@ class _HasAccountState:
     def verdict(self, record: Any, trace: Trace) -> bool | None:
         assert isinstance(record, RosterEntry)
         found = record.pupil_id.casefold() in self.ids or (
-            record.username is not None and record.username.casefold() in self.usernames)
+            record.username is not None and record.username.casefold() in self.usernames
+        )
         trace.evidence["account_found"] = found
         if not found:
             trace.failed.append("no pupil account matches this pupil's MIS id or username")

@@ -152,15 +152,19 @@ class Leaf(Condition):
         ok = operator.test(actual, self.arg, ctx)
         shown_actual: Any = actual
         if self._age:
-            days = (ctx.now - actual).total_seconds() / 86400 if isinstance(actual, datetime) \
+            days = (
+                (ctx.now - actual).total_seconds() / 86400
+                if isinstance(actual, datetime)
                 else (ctx.now.date() - actual).days
+            )
             shown_actual = int(days)
             trace.evidence[self._age_key] = shown_actual
         trace.evidence[self.key] = actual if type(actual) in _PLAIN else _json_safe(actual)
         if not ok:
             expected = _show(minimum_for(self.arg, record)) if self._version else self._shown_text
-            trace.failed.append(operator.describe.format(
-                key=self.key, actual=_show(shown_actual), expected=expected))
+            trace.failed.append(
+                operator.describe.format(key=self.key, actual=_show(shown_actual), expected=expected)
+            )
         return bool(ok)
 
     def keys(self) -> set[str]:
@@ -307,8 +311,11 @@ class Compiler:
         allowed = {"key", "op", "value", "days"}
         extra = set(raw) - allowed
         if extra:
-            self._err((*loc, sorted(extra)[0]), f"unknown key {sorted(extra)[0]!r} in condition "
-                      f"(expected key, op, value or days; or all/any/not)")
+            self._err(
+                (*loc, sorted(extra)[0]),
+                f"unknown key {sorted(extra)[0]!r} in condition "
+                f"(expected key, op, value or days; or all/any/not)",
+            )
             return None
         key, op_name = raw.get("key"), raw.get("op")
         if not isinstance(key, str):
@@ -319,8 +326,9 @@ class Compiler:
             return None
         fields = KEYS[kind]
         if key not in fields:
-            self._err((*loc, "key"), f"unknown key {key!r} for {kind.value} "
-                      f"(known: {', '.join(sorted(fields))})")
+            self._err(
+                (*loc, "key"), f"unknown key {key!r} for {kind.value} (known: {', '.join(sorted(fields))})"
+            )
             return None
         op = OPERATORS.get(op_name)
         if op is None:
@@ -332,8 +340,16 @@ class Compiler:
             return None
         return self._arg(raw, key, op.arg, op_name, family, enum_type, loc)
 
-    def _arg(self, raw: Mapping[str, Any], key: str, arg: str, op: str, family: str,
-             enum_type: type[StrEnum] | None, loc: tuple) -> Condition | None:
+    def _arg(
+        self,
+        raw: Mapping[str, Any],
+        key: str,
+        arg: str,
+        op: str,
+        family: str,
+        enum_type: type[StrEnum] | None,
+        loc: tuple,
+    ) -> Condition | None:
         if arg == "none":
             return Leaf(key, op, None, "")
         if arg == "days":
@@ -379,8 +395,7 @@ class Compiler:
         item = self._scalar(value, key, LIST_ITEM.get(family, family), enum_type, vloc)
         return None if item is _BAD else Leaf(key, op, item, value)
 
-    def _scalar(self, value: Any, key: str, family: str, enum_type: type[StrEnum] | None,
-                loc: tuple) -> Any:
+    def _scalar(self, value: Any, key: str, family: str, enum_type: type[StrEnum] | None, loc: tuple) -> Any:
         if family == ENUM and enum_type is not None:
             try:
                 return enum_type(value)

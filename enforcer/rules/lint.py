@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from enforcer.rules.conditions import All, Any_, Condition, Leaf, Not
 from enforcer.rules.model import Pack
 
-EXPIRY_KEYS = {"password_last_set", "password_max_age_days", "max_password_age_days", "password_never_expires"}
+EXPIRY_KEYS = {
+    "password_last_set",
+    "password_max_age_days",
+    "max_password_age_days",
+    "password_never_expires",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,27 +44,62 @@ def lint(pack: Pack) -> list[LintNote]:
     for rule in pack.rules:
         keys = {leaf.key for leaf in _leaves(rule.expect)}
         if keys & EXPIRY_KEYS:
-            notes.append(LintNote(rule.id, rule.line,
-                                  "forces periodic password expiry; NCSC advises against it (users pick "
-                                  "weaker, predictable passwords) and Cyber Essentials does not require it"))
+            notes.append(
+                LintNote(
+                    rule.id,
+                    rule.line,
+                    "forces periodic password expiry; NCSC advises against it (users pick "
+                    "weaker, predictable passwords) and Cyber Essentials does not require it",
+                )
+            )
         if "complexity_required" in keys:
-            notes.append(LintNote(rule.id, rule.line,
-                                  "requires composition rules; NCSC prefers length and a deny list"))
+            notes.append(
+                LintNote(
+                    rule.id, rule.line, "requires composition rules; NCSC prefers length and a deny list"
+                )
+            )
     pw = pack.password
     if pw is not None:
         if pw.max_length < 64:
-            notes.append(LintNote(None, None, f"password.max_length is {pw.max_length}; NCSC advises "
-                                  "allowing long passwords and passphrases (64 or more)"))
+            notes.append(
+                LintNote(
+                    None,
+                    None,
+                    f"password.max_length is {pw.max_length}; NCSC advises "
+                    "allowing long passwords and passphrases (64 or more)",
+                )
+            )
         elif pw.max_length < 1024:
-            notes.append(LintNote(None, None, f"password.max_length is {pw.max_length}: a maximum length; "
-                                  "keep it generous so passphrases fit"))
+            notes.append(
+                LintNote(
+                    None,
+                    None,
+                    f"password.max_length is {pw.max_length}: a maximum length; "
+                    "keep it generous so passphrases fit",
+                )
+            )
         if pw.required_classes or pw.min_classes:
-            notes.append(LintNote(None, None, "password.required_classes / min_classes are composition "
-                                  "rules; NCSC advises against them (they make passwords predictable)"))
+            notes.append(
+                LintNote(
+                    None,
+                    None,
+                    "password.required_classes / min_classes are composition "
+                    "rules; NCSC advises against them (they make passwords predictable)",
+                )
+            )
         if not pw.deny_common:
-            notes.append(LintNote(None, None, "password.deny_common is off; Cyber Essentials' 8-character "
-                                  "option needs a deny list of common passwords"))
+            notes.append(
+                LintNote(
+                    None,
+                    None,
+                    "password.deny_common is off; Cyber Essentials' 8-character "
+                    "option needs a deny list of common passwords",
+                )
+            )
         if pw.min_length < 8:
-            notes.append(LintNote(None, None, f"password.min_length {pw.min_length} is below Cyber "
-                                  "Essentials' minimum of 8"))
+            notes.append(
+                LintNote(
+                    None, None, f"password.min_length {pw.min_length} is below Cyber Essentials' minimum of 8"
+                )
+            )
     return notes

@@ -76,8 +76,11 @@ def compile_pack(doc: Located) -> Pack:
         if rule is None:
             continue
         if rule.id in seen:
-            problems.append(doc.error(("rules", i, "id"), f"duplicate rule id {rule.id!r} "
-                                      f"(first on line {seen[rule.id]})"))
+            problems.append(
+                doc.error(
+                    ("rules", i, "id"), f"duplicate rule id {rule.id!r} (first on line {seen[rule.id]})"
+                )
+            )
             continue
         seen[rule.id] = rule.line or 0
         rules.append(rule)
@@ -109,8 +112,9 @@ def _password(doc: Located, raw: dict[str, Any] | None, problems: list[InputErro
     return model.to_policy(), raw
 
 
-def _compile_rule(doc: Located, compiler: Compiler, problems: list[InputError],
-                  raw: dict[str, Any], i: int) -> Rule | None:
+def _compile_rule(
+    doc: Located, compiler: Compiler, problems: list[InputError], raw: dict[str, Any], i: int
+) -> Rule | None:
     loc = ("rules", i)
     try:
         spec = validate(RuleSpec, doc, raw, prefix=loc)
@@ -130,11 +134,16 @@ def _compile_rule(doc: Located, compiler: Compiler, problems: list[InputError],
         params = {k: v for k, v in spec.expect.items() if k != "check"}
         named = CHECKS.get(check) if isinstance(check, str) else None
         if named is None:
-            problems.append(doc.error((*loc, "expect", "check"),
-                                      f"unknown check {check!r} (known: {', '.join(CHECKS)})"))
+            problems.append(
+                doc.error((*loc, "expect", "check"), f"unknown check {check!r} (known: {', '.join(CHECKS)})")
+            )
         elif named.kind is not kind:
-            problems.append(doc.error((*loc, "expect", "check"),
-                                      f"check {check!r} applies to {named.kind.value}, not {kind.value}"))
+            problems.append(
+                doc.error(
+                    (*loc, "expect", "check"),
+                    f"check {check!r} applies to {named.kind.value}, not {kind.value}",
+                )
+            )
         else:
             problems.extend(doc.error((*loc, "expect"), e) for e in named.param_errors(params))
     else:
@@ -143,14 +152,25 @@ def _compile_rule(doc: Located, compiler: Compiler, problems: list[InputError],
     if rem.action is not None:
         action = ACTIONS.get(rem.action)
         if action is None:
-            problems.append(doc.error((*loc, "remediation", "action"),
-                                      f"unknown action {rem.action!r} (known: {', '.join(ACTIONS)})"))
+            problems.append(
+                doc.error(
+                    (*loc, "remediation", "action"),
+                    f"unknown action {rem.action!r} (known: {', '.join(ACTIONS)})",
+                )
+            )
         elif kind not in action.kinds:
-            problems.append(doc.error((*loc, "remediation", "action"),
-                                      f"action {rem.action!r} cannot act on a {kind.value}"))
+            problems.append(
+                doc.error(
+                    (*loc, "remediation", "action"), f"action {rem.action!r} cannot act on a {kind.value}"
+                )
+            )
         elif action.opt_in and rem.params.get("opt_in") is not True:
-            problems.append(doc.error((*loc, "remediation", "action"),
-                                      f"action {rem.action!r} is disruptive: set params.opt_in: true to use it"))
+            problems.append(
+                doc.error(
+                    (*loc, "remediation", "action"),
+                    f"action {rem.action!r} is disruptive: set params.opt_in: true to use it",
+                )
+            )
     elif rem.mode != "report":
         problems.append(doc.error((*loc, "remediation", "mode"), f"mode {rem.mode!r} needs an action"))
     needs = set(spec.needs)
@@ -160,8 +180,19 @@ def _compile_rule(doc: Located, compiler: Compiler, problems: list[InputError],
     if len(problems) > before:
         return None
     return Rule(
-        id=spec.id, title=spec.title, kind=kind, where=where, expect=expect, check=check,
-        check_params=params, severity=spec.severity, clause=spec.clause, guidance=spec.guidance,
-        remediation=Remediation(rem.advice, rem.action, dict(rem.params)), mode=rem.mode,
-        needs=frozenset(needs), message=spec.message, line=doc.line(loc),
+        id=spec.id,
+        title=spec.title,
+        kind=kind,
+        where=where,
+        expect=expect,
+        check=check,
+        check_params=params,
+        severity=spec.severity,
+        clause=spec.clause,
+        guidance=spec.guidance,
+        remediation=Remediation(rem.advice, rem.action, dict(rem.params)),
+        mode=rem.mode,
+        needs=frozenset(needs),
+        message=spec.message,
+        line=doc.line(loc),
     )

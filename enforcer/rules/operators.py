@@ -119,31 +119,87 @@ _ORD = frozenset({INT, STR})
 OPERATORS: dict[str, Operator] = {
     op.name: op
     for op in (
-        Operator("eq", frozenset({BOOL, INT, STR, ENUM}), "value", _eq, "{key} is {actual}, expected {expected}"),
-        Operator("ne", frozenset({BOOL, INT, STR, ENUM}), "value",
-                 lambda a, e, c: a != e, "{key} is {actual}, which is not allowed"),
-        Operator("in", frozenset({INT, STR, ENUM}), "values", _in, "{key} is {actual}, expected one of {expected}"),
-        Operator("not_in", frozenset({INT, STR, ENUM}), "values",
-                 lambda a, e, c: a not in e, "{key} is {actual}, which is not allowed"),
-        Operator("lt", _NUM, "number", lambda a, e, c: a < e, "{key} is {actual}, expected less than {expected}"),
-        Operator("le", _NUM, "number", lambda a, e, c: a <= e, "{key} is {actual}, expected at most {expected}"),
-        Operator("gt", _NUM, "number", lambda a, e, c: a > e, "{key} is {actual}, expected more than {expected}"),
-        Operator("ge", _NUM, "number", lambda a, e, c: a >= e, "{key} is {actual}, expected at least {expected}"),
-        Operator("age_at_most", frozenset({TIME, DATE}), "days",
-                 lambda a, e, c: _age_days(a, c.now) <= e,
-                 "{key} is {actual} days old, expected at most {expected} days"),
-        Operator("age_at_least", frozenset({TIME, DATE}), "days",
-                 lambda a, e, c: _age_days(a, c.now) >= e,
-                 "{key} is {actual} days old, expected at least {expected} days"),
-        Operator("in_future", frozenset({TIME, DATE}), "none",
-                 lambda a, e, c: _age_days(a, c.now) < 0, "{key} is {actual}, which has passed"),
-        Operator("matches", frozenset({STR, ENUM}), "regex", _matches, "{key} is {actual}, expected to match {expected}"),
-        Operator("not_matches", frozenset({STR, ENUM}), "regex",
-                 lambda a, e, c: not _matches(a, e, c), "{key} is {actual}, which matches {expected}"),
+        Operator(
+            "eq", frozenset({BOOL, INT, STR, ENUM}), "value", _eq, "{key} is {actual}, expected {expected}"
+        ),
+        Operator(
+            "ne",
+            frozenset({BOOL, INT, STR, ENUM}),
+            "value",
+            lambda a, e, c: a != e,
+            "{key} is {actual}, which is not allowed",
+        ),
+        Operator(
+            "in", frozenset({INT, STR, ENUM}), "values", _in, "{key} is {actual}, expected one of {expected}"
+        ),
+        Operator(
+            "not_in",
+            frozenset({INT, STR, ENUM}),
+            "values",
+            lambda a, e, c: a not in e,
+            "{key} is {actual}, which is not allowed",
+        ),
+        Operator(
+            "lt", _NUM, "number", lambda a, e, c: a < e, "{key} is {actual}, expected less than {expected}"
+        ),
+        Operator(
+            "le", _NUM, "number", lambda a, e, c: a <= e, "{key} is {actual}, expected at most {expected}"
+        ),
+        Operator(
+            "gt", _NUM, "number", lambda a, e, c: a > e, "{key} is {actual}, expected more than {expected}"
+        ),
+        Operator(
+            "ge", _NUM, "number", lambda a, e, c: a >= e, "{key} is {actual}, expected at least {expected}"
+        ),
+        Operator(
+            "age_at_most",
+            frozenset({TIME, DATE}),
+            "days",
+            lambda a, e, c: _age_days(a, c.now) <= e,
+            "{key} is {actual} days old, expected at most {expected} days",
+        ),
+        Operator(
+            "age_at_least",
+            frozenset({TIME, DATE}),
+            "days",
+            lambda a, e, c: _age_days(a, c.now) >= e,
+            "{key} is {actual} days old, expected at least {expected} days",
+        ),
+        Operator(
+            "in_future",
+            frozenset({TIME, DATE}),
+            "none",
+            lambda a, e, c: _age_days(a, c.now) < 0,
+            "{key} is {actual}, which has passed",
+        ),
+        Operator(
+            "matches",
+            frozenset({STR, ENUM}),
+            "regex",
+            _matches,
+            "{key} is {actual}, expected to match {expected}",
+        ),
+        Operator(
+            "not_matches",
+            frozenset({STR, ENUM}),
+            "regex",
+            lambda a, e, c: not _matches(a, e, c),
+            "{key} is {actual}, which matches {expected}",
+        ),
         Operator("contains", frozenset({LIST}), "value", _contains, "{key} does not contain {expected}"),
-        Operator("not_contains", frozenset({LIST}), "value",
-                 lambda a, e, c: not _contains(a, e, c), "{key} contains {expected}"),
-        Operator("version_at_least", frozenset({STR}), "versions", _version_at_least,
-                 "{key} is {actual}, older than the minimum {expected}"),
+        Operator(
+            "not_contains",
+            frozenset({LIST}),
+            "value",
+            lambda a, e, c: not _contains(a, e, c),
+            "{key} contains {expected}",
+        ),
+        Operator(
+            "version_at_least",
+            frozenset({STR}),
+            "versions",
+            _version_at_least,
+            "{key} is {actual}, older than the minimum {expected}",
+        ),
     )
 }

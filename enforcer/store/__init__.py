@@ -22,8 +22,20 @@ from enforcer.store.paths import data_dir, ensure_private_dir
 if TYPE_CHECKING:
     from enforcer.config import Config
 
-__all__ = ["Database", "RunDiff", "RunLock", "Store", "compute_diff", "data_dir", "default_url",
-           "open_store", "records", "retention", "run_lock", "runs"]
+__all__ = [
+    "Database",
+    "RunDiff",
+    "RunLock",
+    "Store",
+    "compute_diff",
+    "data_dir",
+    "default_url",
+    "open_store",
+    "records",
+    "retention",
+    "run_lock",
+    "runs",
+]
 
 
 def default_url(home: Path | None = None) -> str:
@@ -45,16 +57,21 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def purge(self, retention_days: int, now: datetime | None = None) -> dict[str, int]:
         return retention.purge(self.db, now or datetime.now(UTC), retention_days)
 
 
-def open_store(config: Config | None = None, url: str | None = None, busy_timeout: float = 5.0,
-               password: str | None = None) -> Store:
+def open_store(
+    config: Config | None = None,
+    url: str | None = None,
+    busy_timeout: float = 5.0,
+    password: str | None = None,
+) -> Store:
     """Open (creating and migrating if needed) the store named by ``url`` or the configuration.
 
     A PostgreSQL password comes from ``password`` or the configuration's ``store.password``
@@ -62,8 +79,12 @@ def open_store(config: Config | None = None, url: str | None = None, busy_timeou
     home = ensure_private_dir(data_dir())
     base = config.base_dir if config is not None else Path.cwd()
     url = url or (config.model.store.url if config is not None else None) or default_url(home)
-    if password is None and config is not None and config.model.store.password is not None \
-            and url.startswith(("postgresql://", "postgres://")):
+    if (
+        password is None
+        and config is not None
+        and config.model.store.password is not None
+        and url.startswith(("postgresql://", "postgres://"))
+    ):
         from enforcer.secrets import read_secret
 
         password = read_secret(config.model.store.password, "store.password")

@@ -48,26 +48,56 @@ def owner_of(finding: Finding) -> str | None:
 
 
 def finding_row(run_id: str, f: Finding, change: str | None, owner: str | None) -> tuple[Any, ...]:
-    rem = {"advice": f.remediation.advice, "action": f.remediation.action,
-           "params": dict(f.remediation.params)}
-    return (run_id, f.fingerprint, f.rule, f.status.value, f.severity.value, f.subject.kind.value,
-            f.subject.id, f.subject.name, f.subject.source, owner, f.title, f.message, f.clause,
-            dumps(dict(f.evidence)), dumps(rem), dumps(dict(f.exception)) if f.exception else None,
-            change)
+    rem = {
+        "advice": f.remediation.advice,
+        "action": f.remediation.action,
+        "params": dict(f.remediation.params),
+    }
+    return (
+        run_id,
+        f.fingerprint,
+        f.rule,
+        f.status.value,
+        f.severity.value,
+        f.subject.kind.value,
+        f.subject.id,
+        f.subject.name,
+        f.subject.source,
+        owner,
+        f.title,
+        f.message,
+        f.clause,
+        dumps(dict(f.evidence)),
+        dumps(rem),
+        dumps(dict(f.exception)) if f.exception else None,
+        change,
+    )
 
 
-FINDING_COLUMNS = ("run_id, fingerprint, rule, status, severity, kind, subject_id, subject_name, "
-                   "source, owner, title, message, clause, evidence, remediation, exception, change")
+FINDING_COLUMNS = (
+    "run_id, fingerprint, rule, status, severity, kind, subject_id, subject_name, "
+    "source, owner, title, message, clause, evidence, remediation, exception, change"
+)
 
 
 def row_finding(row: Mapping[str, Any]) -> Finding:
     rem = loads(row["remediation"]) or {}
     return Finding(
-        rule=row["rule"], title=row["title"], status=Status(row["status"]),
+        rule=row["rule"],
+        title=row["title"],
+        status=Status(row["status"]),
         severity=Severity(row["severity"]),
-        subject=Subject(SubjectKind(row["kind"]), row["subject_id"], row["subject_name"], row["source"],
-                        owner=row["owner"] if row["kind"] == SubjectKind.DEVICE.value else None),
-        evidence=loads(row["evidence"]) or {}, message=row["message"], clause=row["clause"],
+        subject=Subject(
+            SubjectKind(row["kind"]),
+            row["subject_id"],
+            row["subject_name"],
+            row["source"],
+            owner=row["owner"] if row["kind"] == SubjectKind.DEVICE.value else None,
+        ),
+        evidence=loads(row["evidence"]) or {},
+        message=row["message"],
+        clause=row["clause"],
         remediation=Remediation(rem.get("advice", ""), rem.get("action"), rem.get("params") or {}),
-        fingerprint=row["fingerprint"], exception=loads(row["exception"]),
+        fingerprint=row["fingerprint"],
+        exception=loads(row["exception"]),
     )

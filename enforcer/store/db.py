@@ -166,8 +166,9 @@ class Database:
         except sqlite3.OperationalError as exc:
             text = str(exc)
             if "locked" in text or "busy" in text:
-                raise StoreError(f"store {self.where} is locked by another process; "
-                                 "try again when it has finished") from None
+                raise StoreError(
+                    f"store {self.where} is locked by another process; try again when it has finished"
+                ) from None
             if "readonly" in text or "read-only" in text:
                 raise StoreError(f"store {self.where} is read-only") from None
             raise StoreError(f"store {self.where}: {text}") from None
@@ -191,8 +192,10 @@ class Database:
         each step once (the transaction admits one writer at a time)."""
         current = self.version()
         if current > LATEST:
-            raise StoreError(f"store {self.where} has schema version {current}, newer than this "
-                             f"enforcer understands ({LATEST}); upgrade enforcer")
+            raise StoreError(
+                f"store {self.where} has schema version {current}, newer than this "
+                f"enforcer understands ({LATEST}); upgrade enforcer"
+            )
         for number in range(current + 1, LATEST + 1):
             with self.transaction():
                 if self.version() >= number:
@@ -207,7 +210,7 @@ class Database:
 
 def sqlite_path(url: str, base_dir: Path) -> Path:
     """``sqlite:///rel.db`` is relative to the config's folder, ``sqlite:////abs.db`` absolute."""
-    rest = url[len("sqlite:///"):]
+    rest = url[len("sqlite:///") :]
     if not rest:
         raise StoreError(f"store URL {url!r} names no file")
     path = Path(rest).expanduser()
@@ -222,8 +225,9 @@ def connect(url: str, base_dir: Path, busy_timeout: float = 5.0, password: str |
         from enforcer.store.pg import connect_postgresql  # psycopg is only needed for this URL
 
         return connect_postgresql(url, busy_timeout, password)
-    raise StoreError(f"unsupported store URL {url.split(':', 1)[0]!r}: "
-                     "use sqlite:///PATH or postgresql://USER@HOST/DB")
+    raise StoreError(
+        f"unsupported store URL {url.split(':', 1)[0]!r}: use sqlite:///PATH or postgresql://USER@HOST/DB"
+    )
 
 
 def _connect_sqlite(path: Path, busy_timeout: float) -> Database:
@@ -234,8 +238,7 @@ def _connect_sqlite(path: Path, busy_timeout: float) -> Database:
         ensure_private_dir(path.parent)
         ensure_private_file(path)
     try:
-        conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open store {where}: {exc}") from None
     db = Database(conn, where)
@@ -256,5 +259,7 @@ def _check_header(path: Path) -> None:
     except OSError as exc:
         raise StoreError(f"cannot read store {path}: {exc.strerror}") from None
     if head and head != SQLITE_MAGIC:
-        raise StoreError(f"store {path} is corrupt or not an SQLite database; "
-                         "move it aside (enforcer will start a new one) or restore a backup")
+        raise StoreError(
+            f"store {path} is corrupt or not an SQLite database; "
+            "move it aside (enforcer will start a new one) or restore a backup"
+        )

@@ -39,14 +39,24 @@ class RunDiff:
         return out
 
     def summary(self) -> dict[str, int]:
-        return {"new": len(self.new), "regressed": len(self.regressed),
-                "still_failing": len(self.still_failing), "fixed": len(self.fixed),
-                "unknown": len(self.unknown)}
+        return {
+            "new": len(self.new),
+            "regressed": len(self.regressed),
+            "still_failing": len(self.still_failing),
+            "fixed": len(self.fixed),
+            "unknown": len(self.unknown),
+        }
 
 
-def compute_diff(run_id: str, current: Iterable[Finding], sources: Iterable[SourceStatus],
-                 previous: Mapping[str, Finding], against: str | None,
-                 failed_before: Collection[str] = (), evaluated: Collection[str] = ()) -> RunDiff:
+def compute_diff(
+    run_id: str,
+    current: Iterable[Finding],
+    sources: Iterable[SourceStatus],
+    previous: Mapping[str, Finding],
+    against: str | None,
+    failed_before: Collection[str] = (),
+    evaluated: Collection[str] = (),
+) -> RunDiff:
     """``previous``: the last complete run's failing findings by fingerprint.
     ``failed_before``: fingerprints that failed in any earlier run (to tell regressed from new).
     ``evaluated``: the rules this run ran; a finding of another rule is unknown, never fixed
@@ -68,15 +78,24 @@ def compute_diff(run_id: str, current: Iterable[Finding], sources: Iterable[Sour
         cur = now.get(fp)
         if cur is not None and cur.status in FAILING:
             continue
-        if (old.subject.source not in ok_sources or (cur is not None and cur.status == Status.ERROR)
-                or (ran and old.rule not in ran)):
+        if (
+            old.subject.source not in ok_sources
+            or (cur is not None and cur.status == Status.ERROR)
+            or (ran and old.rule not in ran)
+        ):
             unknown.append(old)
         else:
             fixed.append(old)
     key = _order
-    return RunDiff(run_id, against, tuple(sorted(new, key=key)), tuple(sorted(regressed, key=key)),
-                   tuple(sorted(still, key=key)), tuple(sorted(fixed, key=key)),
-                   tuple(sorted(unknown, key=key)))
+    return RunDiff(
+        run_id,
+        against,
+        tuple(sorted(new, key=key)),
+        tuple(sorted(regressed, key=key)),
+        tuple(sorted(still, key=key)),
+        tuple(sorted(fixed, key=key)),
+        tuple(sorted(unknown, key=key)),
+    )
 
 
 def _order(f: Finding) -> tuple[int, str, str]:

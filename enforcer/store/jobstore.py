@@ -34,8 +34,10 @@ class SQLiteJobStore(BaseJobStore):
         super().start(scheduler, alias)
         ensure_private_file(self.path)
         self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=5)
-        self._conn.execute("CREATE TABLE IF NOT EXISTS apscheduler_jobs (id VARCHAR(191) PRIMARY KEY, "
-                           "next_run_time REAL, job_state BLOB NOT NULL)")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS apscheduler_jobs (id VARCHAR(191) PRIMARY KEY, "
+            "next_run_time REAL, job_state BLOB NOT NULL)"
+        )
         self._conn.execute("CREATE INDEX IF NOT EXISTS apscheduler_next ON apscheduler_jobs (next_run_time)")
 
     def _db(self) -> sqlite3.Connection:
@@ -45,7 +47,11 @@ class SQLiteJobStore(BaseJobStore):
 
     def lookup_job(self, job_id: str) -> Job | None:
         with self._lock:
-            row = self._db().execute("SELECT job_state FROM apscheduler_jobs WHERE id = ?", (job_id,)).fetchone()
+            row = (
+                self._db()
+                .execute("SELECT job_state FROM apscheduler_jobs WHERE id = ?", (job_id,))
+                .fetchone()
+            )
         return self._job(row[0]) if row else None
 
     def get_due_jobs(self, now: Any) -> list[Job]:
@@ -53,8 +59,14 @@ class SQLiteJobStore(BaseJobStore):
 
     def get_next_run_time(self) -> Any:
         with self._lock:
-            row = self._db().execute("SELECT next_run_time FROM apscheduler_jobs WHERE next_run_time IS NOT NULL "
-                                     "ORDER BY next_run_time LIMIT 1").fetchone()
+            row = (
+                self._db()
+                .execute(
+                    "SELECT next_run_time FROM apscheduler_jobs WHERE next_run_time IS NOT NULL "
+                    "ORDER BY next_run_time LIMIT 1"
+                )
+                .fetchone()
+            )
         return utc_timestamp_to_datetime(row[0]) if row else None
 
     def get_all_jobs(self) -> list[Job]:
@@ -65,15 +77,19 @@ class SQLiteJobStore(BaseJobStore):
     def add_job(self, job: Job) -> None:
         with self._lock:
             try:
-                self._db().execute("INSERT INTO apscheduler_jobs (id, next_run_time, job_state) VALUES (?, ?, ?)",
-                                   (job.id, datetime_to_utc_timestamp(job.next_run_time), self._state(job)))
+                self._db().execute(
+                    "INSERT INTO apscheduler_jobs (id, next_run_time, job_state) VALUES (?, ?, ?)",
+                    (job.id, datetime_to_utc_timestamp(job.next_run_time), self._state(job)),
+                )
             except sqlite3.IntegrityError:
                 raise ConflictingIdError(job.id) from None
 
     def update_job(self, job: Job) -> None:
         with self._lock:
-            cur = self._db().execute("UPDATE apscheduler_jobs SET next_run_time = ?, job_state = ? WHERE id = ?",
-                                     (datetime_to_utc_timestamp(job.next_run_time), self._state(job), job.id))
+            cur = self._db().execute(
+                "UPDATE apscheduler_jobs SET next_run_time = ?, job_state = ? WHERE id = ?",
+                (datetime_to_utc_timestamp(job.next_run_time), self._state(job), job.id),
+            )
         if cur.rowcount == 0:
             raise JobLookupError(job.id)
 
@@ -108,8 +124,11 @@ class SQLiteJobStore(BaseJobStore):
 
     def _jobs(self, where: str, params: tuple[Any, ...]) -> list[Job]:
         with self._lock:
-            rows = self._db().execute(f"SELECT id, job_state FROM apscheduler_jobs {where} "
-                                      "ORDER BY next_run_time", params).fetchall()
+            rows = (
+                self._db()
+                .execute(f"SELECT id, job_state FROM apscheduler_jobs {where} ORDER BY next_run_time", params)
+                .fetchall()
+            )
         jobs, broken = [], []
         for job_id, blob in rows:
             try:

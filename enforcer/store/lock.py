@@ -33,8 +33,9 @@ class RunLock:
         except BlockingIOError:
             holder = _read_holder(fd)
             os.close(fd)
-            raise StoreError(f"{self.what} is already in progress{holder}; "
-                             f"refusing to start another (lock {self.path})") from None
+            raise StoreError(
+                f"{self.what} is already in progress{holder}; refusing to start another (lock {self.path})"
+            ) from None
         os.ftruncate(fd, 0)
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         os.write(fd, f"{os.getpid()} {stamp}\n".encode())
@@ -58,8 +59,9 @@ class RunLock:
     def __enter__(self) -> RunLock:
         return self.acquire()
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.release()
 
 

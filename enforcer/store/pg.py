@@ -47,9 +47,11 @@ AUTH = ("28P01", "28000")
 def pyformat(sql: str) -> str:
     """``?`` -> ``%s`` outside quoted text and identifiers; every ``%`` -> ``%%`` (psycopg reads
     ``%`` everywhere, quoted or not)."""
+
     def sub(m: re.Match[str]) -> str:
         tok = m.group(0)
         return "%s" if tok == "?" else tok.replace("%", "%%")
+
     return _TOKENS.sub(sub, sql)
 
 
@@ -71,7 +73,8 @@ class PostgresDatabase(Database):
     def _unbindable(self, exc: BaseException) -> bool:
         # Raised by psycopg while binding, before anything reaches the server: no sqlstate.
         return isinstance(exc, UnicodeEncodeError) or (
-            isinstance(exc, psycopg.DataError) and exc.sqlstate is None and "NUL" in str(exc))
+            isinstance(exc, psycopg.DataError) and exc.sqlstate is None and "NUL" in str(exc)
+        )
 
     def _safe(self, params: Sequence[Any]) -> tuple[Any, ...]:
         return pg_safe(params)
@@ -89,8 +92,9 @@ class PostgresDatabase(Database):
         return not (self._conn.closed or self._conn.broken)
 
     def _catalogue(self) -> list[str]:
-        rows = self._exec("SELECT table_name FROM information_schema.tables "
-                          "WHERE table_schema = current_schema()", ()).fetchall()
+        rows = self._exec(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()", ()
+        ).fetchall()
         return [r[0] for r in rows]
 
     @contextmanager
@@ -109,11 +113,12 @@ def describe(exc: BaseException, where: str) -> str:
     if state in LOCKED or "lock timeout" in low:
         return f"store {where} is locked by another process; try again when it has finished ({text})"
     if state in AUTH or "authentication failed" in low or "no password supplied" in low:
-        return (f"store {where}: the server refused the login ({_server_part(text)}); check the user and "
-                "store.password")
+        return (
+            f"store {where}: the server refused the login ({_server_part(text)}); check the user and "
+            "store.password"
+        )
     if state == "3F000" or "no schema has been selected" in low:
-        return (f"store {where}: the schema in search_path does not exist or this user may not use it "
-                f"({text})")
+        return f"store {where}: the schema in search_path does not exist or this user may not use it ({text})"
     if state == "25006" or state == "42501":
         return f"store {where} is read-only or not writable by this user ({text})"
     if isinstance(exc, psycopg.OperationalError):
@@ -137,12 +142,17 @@ def connect_postgresql(url: str, busy_timeout: float = 5.0, password: str | None
     try:
         info = conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
-        why = str(exc).strip().splitlines()[0].split(" in URI")[0]  # never echo the URL: it may hold a password
-        raise StoreError(f"store URL is not a valid PostgreSQL URL ({why}); "
-                         "use postgresql://USER@HOST:PORT/DB") from None
+        why = (
+            str(exc).strip().splitlines()[0].split(" in URI")[0]
+        )  # never echo the URL: it may hold a password
+        raise StoreError(
+            f"store URL is not a valid PostgreSQL URL ({why}); use postgresql://USER@HOST:PORT/DB"
+        ) from None
     if info.get("password"):
-        raise StoreError("store.url must not contain a password (it is shown in messages and kept in the "
-                         "config); give it as store.password: {env: NAME} or {file: PATH}")
+        raise StoreError(
+            "store.url must not contain a password (it is shown in messages and kept in the "
+            "config); give it as store.password: {env: NAME} or {file: PATH}"
+        )
     where = display(info)
     extra: dict[str, Any] = {"autocommit": True}
     if password:

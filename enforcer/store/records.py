@@ -22,14 +22,34 @@ def add_exception(db: Database, e: PolicyException, now: datetime) -> PolicyExce
         new_id = db.insert(
             "INSERT INTO exceptions (rule, fingerprint, subject, selector, reason, approver, expires, "
             "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (e.rule, e.fingerprint, e.subject, dumps(dict(e.selector)) if e.selector else None,
-             e.reason, e.approver, e.expires.isoformat(), ts(now)))
-    return _exc({"id": new_id, "rule": e.rule, "fingerprint": e.fingerprint, "subject": e.subject,
-                 "selector": dumps(dict(e.selector)) if e.selector else None, "reason": e.reason,
-                 "approver": e.approver, "expires": e.expires.isoformat()})
+            (
+                e.rule,
+                e.fingerprint,
+                e.subject,
+                dumps(dict(e.selector)) if e.selector else None,
+                e.reason,
+                e.approver,
+                e.expires.isoformat(),
+                ts(now),
+            ),
+        )
+    return _exc(
+        {
+            "id": new_id,
+            "rule": e.rule,
+            "fingerprint": e.fingerprint,
+            "subject": e.subject,
+            "selector": dumps(dict(e.selector)) if e.selector else None,
+            "reason": e.reason,
+            "approver": e.approver,
+            "expires": e.expires.isoformat(),
+        }
+    )
 
 
-def list_exceptions(db: Database, include_expired: bool = True, on: date | None = None) -> list[PolicyException]:
+def list_exceptions(
+    db: Database, include_expired: bool = True, on: date | None = None
+) -> list[PolicyException]:
     rows = db.query("SELECT * FROM exceptions WHERE removed IS NULL ORDER BY id")
     out = [_exc(r) for r in rows]
     if not include_expired and on is not None:
@@ -39,15 +59,23 @@ def list_exceptions(db: Database, include_expired: bool = True, on: date | None 
 
 def remove_exception(db: Database, exc_id: int, now: datetime) -> None:
     with db.transaction():
-        if not db.execute("UPDATE exceptions SET removed = ? WHERE id = ? AND removed IS NULL",
-                          (ts(now), exc_id)):
+        if not db.execute(
+            "UPDATE exceptions SET removed = ? WHERE id = ? AND removed IS NULL", (ts(now), exc_id)
+        ):
             raise UsageError(f"no exception {exc_id} in the store")
 
 
 def _exc(r: Mapping[str, Any]) -> PolicyException:
-    return PolicyException(rule=r["rule"], reason=r["reason"], approver=r["approver"],
-                           expires=date.fromisoformat(r["expires"]), fingerprint=r["fingerprint"],
-                           subject=r["subject"], selector=loads(r["selector"]), id=f"store:{r['id']}")
+    return PolicyException(
+        rule=r["rule"],
+        reason=r["reason"],
+        approver=r["approver"],
+        expires=date.fromisoformat(r["expires"]),
+        fingerprint=r["fingerprint"],
+        subject=r["subject"],
+        selector=loads(r["selector"]),
+        id=f"store:{r['id']}",
+    )
 
 
 # -- review queue --------------------------------------------------------------------------
@@ -80,9 +108,15 @@ class QueueItem:
         return max(0, (now - self.opened).days)
 
 
-def queue(db: Database, now: datetime, school: str | None = None, rule: str | None = None,
-          kind: str | None = None, min_age_days: int = 0, statuses: tuple[str, ...] = ("fail", "error"),
-          ) -> list[QueueItem]:
+def queue(
+    db: Database,
+    now: datetime,
+    school: str | None = None,
+    rule: str | None = None,
+    kind: str | None = None,
+    min_age_days: int = 0,
+    statuses: tuple[str, ...] = ("fail", "error"),
+) -> list[QueueItem]:
     cond = ["f.resolved IS NULL", f"f.last_status IN ({', '.join('?' * len(statuses))})"]
     params: list[Any] = list(statuses)
     for col, val in (("school", school), ("rule", rule), ("kind", kind)):
@@ -92,8 +126,9 @@ def queue(db: Database, now: datetime, school: str | None = None, rule: str | No
     if min_age_days:
         cond.append("f.opened <= ?")
         params.append(ts(now - timedelta(days=min_age_days)))
-    rows = db.query(f"{_ITEM_SELECT} WHERE {' AND '.join(cond)} ORDER BY f.opened, f.rule, f.subject_id",
-                    params)
+    rows = db.query(
+        f"{_ITEM_SELECT} WHERE {' AND '.join(cond)} ORDER BY f.opened, f.rule, f.subject_id", params
+    )
     return [_item(r) for r in rows]
 
 
@@ -111,29 +146,52 @@ def find_item(db: Database, ref: str) -> QueueItem:
     return _item(row)
 
 
-_ITEM_SELECT = ("SELECT f.*, r.severity, r.title, r.message, r.remediation, r.evidence FROM findings f "
-                "LEFT JOIN run_findings r ON r.run_id = f.last_run AND r.fingerprint = f.fingerprint")
+_ITEM_SELECT = (
+    "SELECT f.*, r.severity, r.title, r.message, r.remediation, r.evidence FROM findings f "
+    "LEFT JOIN run_findings r ON r.run_id = f.last_run AND r.fingerprint = f.fingerprint"
+)
 
 
 def _item(r: Mapping[str, Any]) -> QueueItem:
     rem = loads(r.get("remediation")) or {}
-    return QueueItem(r["id"], r["fingerprint"], r["school"], r["rule"], r["kind"], r["subject_id"],
-                     r["subject_name"], r["source"], r["owner"], parse_ts(r["opened"]),
-                     parse_ts(r["first_seen"]), parse_ts(r["last_seen"]), r["last_status"],
-                     parse_ts(r["marked_at"]) if r["marked_at"] else None, r["marked_by"],
-                     r.get("severity") or "", r.get("title") or "", r.get("message") or "",
-                     rem.get("advice", ""), loads(r.get("evidence")))
+    return QueueItem(
+        r["id"],
+        r["fingerprint"],
+        r["school"],
+        r["rule"],
+        r["kind"],
+        r["subject_id"],
+        r["subject_name"],
+        r["source"],
+        r["owner"],
+        parse_ts(r["opened"]),
+        parse_ts(r["first_seen"]),
+        parse_ts(r["last_seen"]),
+        r["last_status"],
+        parse_ts(r["marked_at"]) if r["marked_at"] else None,
+        r["marked_by"],
+        r.get("severity") or "",
+        r.get("title") or "",
+        r.get("message") or "",
+        rem.get("advice", ""),
+        loads(r.get("evidence")),
+    )
 
 
 def latest_finding_row(db: Database, fingerprint: str) -> dict[str, Any] | None:
-    return db.one("SELECT f.* FROM run_findings f JOIN runs r ON r.id = f.run_id WHERE f.fingerprint = ? "
-                  "ORDER BY r.started DESC LIMIT 1", (fingerprint,))
+    return db.one(
+        "SELECT f.* FROM run_findings f JOIN runs r ON r.id = f.run_id WHERE f.fingerprint = ? "
+        "ORDER BY r.started DESC LIMIT 1",
+        (fingerprint,),
+    )
 
 
 def add_note(db: Database, fingerprint: str, author: str, text: str, now: datetime) -> int:
     with db.transaction():
-        return db.insert("INSERT INTO notes (fingerprint, author, text, created) VALUES (?, ?, ?, ?)",
-                         (fingerprint, author, text, ts(now)))
+        return db.insert(
+            "INSERT INTO notes (fingerprint, author, text, created) VALUES (?, ?, ?, ?)",
+            (fingerprint, author, text, ts(now)),
+        )
 
 
 def notes(db: Database, fingerprint: str) -> list[dict[str, Any]]:
@@ -142,13 +200,17 @@ def notes(db: Database, fingerprint: str) -> list[dict[str, Any]]:
 
 def mark_for_remediation(db: Database, fingerprint: str, by: str, now: datetime, on: bool = True) -> None:
     with db.transaction():
-        db.execute("UPDATE findings SET marked_at = ?, marked_by = ? WHERE fingerprint = ?",
-                   (ts(now) if on else None, by if on else None, fingerprint))
+        db.execute(
+            "UPDATE findings SET marked_at = ?, marked_by = ? WHERE fingerprint = ?",
+            (ts(now) if on else None, by if on else None, fingerprint),
+        )
 
 
 def marked(db: Database) -> set[str]:
-    return {r["fingerprint"] for r in db.query(
-        "SELECT fingerprint FROM findings WHERE marked_at IS NOT NULL AND resolved IS NULL")}
+    return {
+        r["fingerprint"]
+        for r in db.query("SELECT fingerprint FROM findings WHERE marked_at IS NOT NULL AND resolved IS NULL")
+    }
 
 
 # -- remediation audit log -----------------------------------------------------------------
@@ -170,29 +232,55 @@ class AuditEntry:
     undo_of: int | None
 
     def as_result(self) -> ActionResult:
-        return ActionResult(self.plan, Outcome(self.outcome), self.outcome_at or self.intent_at,
-                            self.message or "", self.previous, self.new)
+        return ActionResult(
+            self.plan,
+            Outcome(self.outcome),
+            self.outcome_at or self.intent_at,
+            self.message or "",
+            self.previous,
+            self.new,
+        )
 
 
-def log_intent(db: Database, plan: ActionPlan, run_id: str | None, mode: str, now: datetime,
-               undo_of: int | None = None) -> int:
+def log_intent(
+    db: Database, plan: ActionPlan, run_id: str | None, mode: str, now: datetime, undo_of: int | None = None
+) -> int:
     """Committed before ``apply`` runs, so a crash mid-change still leaves a trace."""
     s = plan.subject
     with db.transaction():
         return db.insert(
             "INSERT INTO actions (run_id, fingerprint, rule, action, kind, subject_id, subject_name, source, "
             "params, mode, intent_at, outcome, undo_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-            (run_id, plan.finding, plan.rule, plan.action, s.kind.value, s.id, s.name, s.source,
-             dumps(dict(plan.params)), mode, ts(now), undo_of))
+            (
+                run_id,
+                plan.finding,
+                plan.rule,
+                plan.action,
+                s.kind.value,
+                s.id,
+                s.name,
+                s.source,
+                dumps(dict(plan.params)),
+                mode,
+                ts(now),
+                undo_of,
+            ),
+        )
 
 
 def log_outcome(db: Database, action_id: int, result: ActionResult) -> None:
     with db.transaction():
-        db.execute("UPDATE actions SET outcome = ?, outcome_at = ?, message = ?, previous = ?, new = ? "
-                   "WHERE id = ?",
-                   (result.outcome.value, ts(result.at), result.message,
-                    dumps(dict(result.previous)) if result.previous is not None else None,
-                    dumps(dict(result.new)) if result.new is not None else None, action_id))
+        db.execute(
+            "UPDATE actions SET outcome = ?, outcome_at = ?, message = ?, previous = ?, new = ? WHERE id = ?",
+            (
+                result.outcome.value,
+                ts(result.at),
+                result.message,
+                dumps(dict(result.previous)) if result.previous is not None else None,
+                dumps(dict(result.new)) if result.new is not None else None,
+                action_id,
+            ),
+        )
 
 
 def audit_entries(db: Database, run_id: str | None = None, action_id: int | None = None) -> list[AuditEntry]:
@@ -206,10 +294,24 @@ def audit_entries(db: Database, run_id: str | None = None, action_id: int | None
 
 
 def _audit(r: Mapping[str, Any]) -> AuditEntry:
-    plan = ActionPlan(action=r["action"],
-                      subject=Subject(SubjectKind(r["kind"]), r["subject_id"], r["subject_name"], r["source"]),
-                      rule=r["rule"] or "", finding=r["fingerprint"] or "", params=loads(r["params"]) or {},
-                      dry_run=r["mode"] != "enforce")
-    return AuditEntry(r["id"], r["run_id"], plan, r["mode"], parse_ts(r["intent_at"]), r["outcome"],
-                      parse_ts(r["outcome_at"]) if r["outcome_at"] else None, r["message"],
-                      loads(r["previous"]), loads(r["new"]), r["undo_of"])
+    plan = ActionPlan(
+        action=r["action"],
+        subject=Subject(SubjectKind(r["kind"]), r["subject_id"], r["subject_name"], r["source"]),
+        rule=r["rule"] or "",
+        finding=r["fingerprint"] or "",
+        params=loads(r["params"]) or {},
+        dry_run=r["mode"] != "enforce",
+    )
+    return AuditEntry(
+        r["id"],
+        r["run_id"],
+        plan,
+        r["mode"],
+        parse_ts(r["intent_at"]),
+        r["outcome"],
+        parse_ts(r["outcome_at"]) if r["outcome_at"] else None,
+        r["message"],
+        loads(r["previous"]),
+        loads(r["new"]),
+        r["undo_of"],
+    )

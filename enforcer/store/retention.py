@@ -22,11 +22,16 @@ def purge(db: Database, now: datetime, retention_days: int) -> dict[str, int]:
         out["run_sources"] = db.execute(f"DELETE FROM run_sources WHERE run_id IN ({old})", (cutoff,))
         out["actions"] = db.execute("DELETE FROM actions WHERE intent_at < ?", (cutoff,))
         out["runs"] = db.execute("DELETE FROM runs WHERE started < ? AND state <> 'started'", (cutoff,))
-        out["notes"] = db.execute("DELETE FROM notes WHERE fingerprint IN (SELECT fingerprint FROM findings "
-                                  "WHERE resolved IS NOT NULL AND resolved < ?)", (cutoff,))
-        out["findings"] = db.execute("DELETE FROM findings WHERE resolved IS NOT NULL AND resolved < ?",
-                                     (cutoff,))
+        out["notes"] = db.execute(
+            "DELETE FROM notes WHERE fingerprint IN (SELECT fingerprint FROM findings "
+            "WHERE resolved IS NOT NULL AND resolved < ?)",
+            (cutoff,),
+        )
+        out["findings"] = db.execute(
+            "DELETE FROM findings WHERE resolved IS NOT NULL AND resolved < ?", (cutoff,)
+        )
         out["exceptions"] = db.execute(
             "DELETE FROM exceptions WHERE (removed IS NOT NULL AND removed < ?) OR expires < ?",
-            (cutoff, cutoff[:10]))
+            (cutoff, cutoff[:10]),
+        )
     return out

@@ -48,22 +48,29 @@ class RunRow:
 
 def mark_stale(db: Database, now: datetime) -> int:
     """Call only while holding the run lock: then no "started" run can still be alive."""
-    return db.execute("UPDATE runs SET state = 'incomplete', reason = ?, finished = ? "
-                      "WHERE state = 'started'", (INTERRUPTED, ts(now)))
+    return db.execute(
+        "UPDATE runs SET state = 'incomplete', reason = ?, finished = ? WHERE state = 'started'",
+        (INTERRUPTED, ts(now)),
+    )
 
 
 def begin_run(db: Database, run_id: str, school: str, started: datetime) -> None:
     with db.transaction():
         mark_stale(db, started)
-        db.execute("INSERT INTO runs (id, school, started, state) VALUES (?, ?, ?, 'started')",
-                   (run_id, school, ts(started)))
+        db.execute(
+            "INSERT INTO runs (id, school, started, state) VALUES (?, ?, ?, 'started')",
+            (run_id, school, ts(started)),
+        )
 
 
 """(kind, source, subject id)"""
 
 
-def record_run(db: Database, result: RunResult, subjects: int | None = None,
-               ) -> RunDiff:
+def record_run(
+    db: Database,
+    result: RunResult,
+    subjects: int | None = None,
+) -> RunDiff:
     """Write the whole run and its diff in one transaction; returns the diff.
 
     Each finding's owner (a device's assigned user) goes to the review queue."""
@@ -73,23 +80,37 @@ def record_run(db: Database, result: RunResult, subjects: int | None = None,
         prev = last_complete(db, result.school, before=result.run_id)
         previous = {f.fingerprint: f for f in run_findings(db, prev.id)} if prev else {}
         previous = {k: v for k, v in previous.items() if v.status in FAILING}
-        fps = [f.fingerprint for f in result.findings if f.status in FAILING and f.fingerprint not in previous]
-        diff = compute_diff(result.run_id, result.findings, result.sources, previous,
-                            prev.id if prev else None,
-                            _failed_before(db, fps, ts(prev.started)) if prev else set(),
-                            evaluated=result.rules)
+        fps = [
+            f.fingerprint for f in result.findings if f.status in FAILING and f.fingerprint not in previous
+        ]
+        diff = compute_diff(
+            result.run_id,
+            result.findings,
+            result.sources,
+            previous,
+            prev.id if prev else None,
+            _failed_before(db, fps, ts(prev.started)) if prev else set(),
+            evaluated=result.rules,
+        )
         change = diff.change_of()
         if not db.one("SELECT id FROM runs WHERE id = ?", (result.run_id,)):
-            db.execute("INSERT INTO runs (id, school, started, state) VALUES (?, ?, ?, 'started')",
-                       (result.run_id, result.school, ts(result.started)))
-        db.executemany("INSERT INTO run_sources (run_id, name, type, ok, error, counts) "
-                       "VALUES (?, ?, ?, ?, ?, ?)",
-                       [(result.run_id, s.name, s.type, 1 if s.ok else 0, s.error, dumps(dict(s.counts)))
-                        for s in result.sources])
+            db.execute(
+                "INSERT INTO runs (id, school, started, state) VALUES (?, ?, ?, 'started')",
+                (result.run_id, result.school, ts(result.started)),
+            )
+        db.executemany(
+            "INSERT INTO run_sources (run_id, name, type, ok, error, counts) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (result.run_id, s.name, s.type, 1 if s.ok else 0, s.error, dumps(dict(s.counts)))
+                for s in result.sources
+            ],
+        )
         stored = [f for f in result.findings if f.status != Status.PASS]
         marks = ", ".join("?" * 17)
-        db.executemany(f"INSERT INTO run_findings ({FINDING_COLUMNS}) VALUES ({marks})",
-                       [finding_row(result.run_id, f, change.get(f.fingerprint), owner(f)) for f in stored])
+        db.executemany(
+            f"INSERT INTO run_findings ({FINDING_COLUMNS}) VALUES ({marks})",
+            [finding_row(result.run_id, f, change.get(f.fingerprint), owner(f)) for f in stored],
+        )
         _track(db, result, stored, owner)
         if subjects is None:
             subjects = len({(f.subject.kind, f.subject.source, f.subject.id) for f in result.findings})
@@ -100,11 +121,26 @@ def record_run(db: Database, result: RunResult, subjects: int | None = None,
             "UPDATE runs SET finished = ?, as_of = ?, state = ?, reason = ?, pack_name = ?, "
             "pack_version = ?, subjects = ?, n_pass = ?, n_fail = ?, n_error = ?, n_excepted = ?, "
             "n_new = ?, n_fixed = ?, n_regressed = ?, n_unknown = ?, against = ? WHERE id = ?",
-            (ts(result.finished), ts(result.as_of), "complete" if result.complete else "incomplete",
-             f"source failed: {', '.join(failed)}" if failed else None, result.pack.name,
-             result.pack.version, subjects, counts["pass"], counts["fail"], counts["error"],
-             counts["excepted"], summ["new"], summ["fixed"], summ["regressed"], summ["unknown"],
-             diff.against, result.run_id))
+            (
+                ts(result.finished),
+                ts(result.as_of),
+                "complete" if result.complete else "incomplete",
+                f"source failed: {', '.join(failed)}" if failed else None,
+                result.pack.name,
+                result.pack.version,
+                subjects,
+                counts["pass"],
+                counts["fail"],
+                counts["error"],
+                counts["excepted"],
+                summ["new"],
+                summ["fixed"],
+                summ["regressed"],
+                summ["unknown"],
+                diff.against,
+                result.run_id,
+            ),
+        )
     return diff
 
 
@@ -112,17 +148,21 @@ def _failed_before(db: Database, fingerprints: list[str], before: str) -> set[st
     """Fingerprints that failed in a run older than the one we compare against: "regressed"."""
     out: set[str] = set()
     for i in range(0, len(fingerprints), 500):
-        chunk = fingerprints[i:i + 500]
+        chunk = fingerprints[i : i + 500]
         marks = ", ".join("?" * len(chunk))
-        rows = db.query("SELECT DISTINCT f.fingerprint FROM run_findings f JOIN runs r ON r.id = f.run_id "
-                        "WHERE r.started < ? AND f.status IN ('fail', 'excepted') "
-                        f"AND f.fingerprint IN ({marks})", (before, *chunk))
+        rows = db.query(
+            "SELECT DISTINCT f.fingerprint FROM run_findings f JOIN runs r ON r.id = f.run_id "
+            "WHERE r.started < ? AND f.status IN ('fail', 'excepted') "
+            f"AND f.fingerprint IN ({marks})",
+            (before, *chunk),
+        )
         out.update(r["fingerprint"] for r in rows)
     return out
 
 
-def _track(db: Database, result: RunResult, stored: list[Finding],
-           owner_fn: Callable[[Finding], str | None]) -> None:
+def _track(
+    db: Database, result: RunResult, stored: list[Finding], owner_fn: Callable[[Finding], str | None]
+) -> None:
     """The tracker: one row per fingerprint with first seen / opened / last seen / resolved."""
     now = ts(result.started)
     seen = set()
@@ -131,30 +171,61 @@ def _track(db: Database, result: RunResult, stored: list[Finding],
         row = db.one("SELECT resolved FROM findings WHERE fingerprint = ?", (f.fingerprint,))
         owner = owner_fn(f)
         if row is None:
-            db.execute("INSERT INTO findings (fingerprint, school, rule, kind, subject_id, subject_name, "
-                       "source, owner, first_seen, opened, last_seen, resolved, last_status, last_run) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-                       (f.fingerprint, result.school, f.rule, f.subject.kind.value, f.subject.id,
-                        f.subject.name, f.subject.source, owner, now, now, now, f.status.value,
-                        result.run_id))
+            db.execute(
+                "INSERT INTO findings (fingerprint, school, rule, kind, subject_id, subject_name, "
+                "source, owner, first_seen, opened, last_seen, resolved, last_status, last_run) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
+                (
+                    f.fingerprint,
+                    result.school,
+                    f.rule,
+                    f.subject.kind.value,
+                    f.subject.id,
+                    f.subject.name,
+                    f.subject.source,
+                    owner,
+                    now,
+                    now,
+                    now,
+                    f.status.value,
+                    result.run_id,
+                ),
+            )
         else:
             reopened = row["resolved"] is not None
-            db.execute("UPDATE findings SET subject_name = ?, owner = ?, last_seen = ?, last_status = ?, "
-                       "last_run = ?, resolved = NULL" + (", opened = ?" if reopened else "") +
-                       " WHERE fingerprint = ?",
-                       (f.subject.name, owner, now, f.status.value, result.run_id,
-                        *((now,) if reopened else ()), f.fingerprint))
+            db.execute(
+                "UPDATE findings SET subject_name = ?, owner = ?, last_seen = ?, last_status = ?, "
+                "last_run = ?, resolved = NULL"
+                + (", opened = ?" if reopened else "")
+                + " WHERE fingerprint = ?",
+                (
+                    f.subject.name,
+                    owner,
+                    now,
+                    f.status.value,
+                    result.run_id,
+                    *((now,) if reopened else ()),
+                    f.fingerprint,
+                ),
+            )
     ok = [s.name for s in result.sources if s.ok]
     if not ok:
         return
     marks = ", ".join("?" * len(ok))
-    open_rows = db.query(f"SELECT fingerprint, rule FROM findings WHERE school = ? AND resolved IS NULL "
-                         f"AND source IN ({marks})", (result.school, *ok))
+    open_rows = db.query(
+        f"SELECT fingerprint, rule FROM findings WHERE school = ? AND resolved IS NULL "
+        f"AND source IN ({marks})",
+        (result.school, *ok),
+    )
     ran = set(result.rules)
-    gone = [(now, r["fingerprint"]) for r in open_rows
-            if r["fingerprint"] not in seen and (not ran or r["rule"] in ran)]
-    db.executemany("UPDATE findings SET resolved = ?, marked_at = NULL, marked_by = NULL "
-                   "WHERE fingerprint = ?", gone)
+    gone = [
+        (now, r["fingerprint"])
+        for r in open_rows
+        if r["fingerprint"] not in seen and (not ran or r["rule"] in ran)
+    ]
+    db.executemany(
+        "UPDATE findings SET resolved = ?, marked_at = NULL, marked_by = NULL WHERE fingerprint = ?", gone
+    )
 
 
 def last_complete(db: Database, school: str, before: str | None = None) -> RunRow | None:
@@ -162,14 +233,19 @@ def last_complete(db: Database, school: str, before: str | None = None) -> RunRo
     if before:
         cond = " AND id <> ? AND started <= COALESCE((SELECT started FROM runs WHERE id = ?), started)"
         params += [before, before]
-    row = db.one(f"SELECT * FROM runs WHERE school = ? AND state = 'complete'{cond} "
-                 "ORDER BY started DESC, id DESC LIMIT 1", params)
+    row = db.one(
+        f"SELECT * FROM runs WHERE school = ? AND state = 'complete'{cond} "
+        "ORDER BY started DESC, id DESC LIMIT 1",
+        params,
+    )
     return _run(row) if row else None
 
 
 def run_findings(db: Database, run_id: str) -> list[Finding]:
-    return [row_finding(r) for r in db.query("SELECT * FROM run_findings WHERE run_id = ? "
-                                             "ORDER BY rule, subject_id", (run_id,))]
+    return [
+        row_finding(r)
+        for r in db.query("SELECT * FROM run_findings WHERE run_id = ? ORDER BY rule, subject_id", (run_id,))
+    ]
 
 
 def list_runs(db: Database, school: str | None = None, limit: int = 20) -> list[RunRow]:
@@ -186,6 +262,14 @@ def get_run(db: Database, run_id: str) -> RunRow | None:
 def _run(r: Mapping[str, Any]) -> RunRow:
     counts = {k: r[f"n_{k}"] or 0 for k in ("pass", "fail", "error", "excepted")}
     changes = {k: r[f"n_{k}"] or 0 for k in ("new", "fixed", "regressed", "unknown")}
-    return RunRow(r["id"], r["school"], parse_ts(r["started"]),
-                  parse_ts(r["finished"]) if r["finished"] else None, r["state"], r["reason"],
-                  counts, changes, r["against"])
+    return RunRow(
+        r["id"],
+        r["school"],
+        parse_ts(r["started"]),
+        parse_ts(r["finished"]) if r["finished"] else None,
+        r["state"],
+        r["reason"],
+        counts,
+        changes,
+        r["against"],
+    )

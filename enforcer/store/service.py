@@ -32,8 +32,9 @@ TREND_RUNS = 30
 
 
 class RunHistory:
-    def __init__(self, config: Any, *, digest: bool = True, remediate: bool = True,
-                 take_lock: bool = True) -> None:
+    def __init__(
+        self, config: Any, *, digest: bool = True, remediate: bool = True, take_lock: bool = True
+    ) -> None:
         self.config = config
         self.take_lock = take_lock
         """False when an estate run already holds the one lock for all its schools."""
@@ -72,10 +73,17 @@ class RunHistory:
             self._remediate(result, pack)
         self.store.purge(self.config.model.store.retention_days, result.started)
         history = list(reversed(runs.list_runs(db, result.school, TREND_RUNS)))
-        trend = tuple(TrendPoint(r.id, r.started, dict(r.counts), r.state == "complete")
-                      for r in history if r.state != "started")
-        extras = ReportExtras(trend=trend, new=self.diff.new + self.diff.regressed, fixed=self.diff.fixed,
-                              previous_run_id=self.diff.against)
+        trend = tuple(
+            TrendPoint(r.id, r.started, dict(r.counts), r.state == "complete")
+            for r in history
+            if r.state != "started"
+        )
+        extras = ReportExtras(
+            trend=trend,
+            new=self.diff.new + self.diff.regressed,
+            fixed=self.diff.fixed,
+            previous_run_id=self.diff.against,
+        )
         self.extras = extras
         return result, extras
 
@@ -119,8 +127,7 @@ class RunHistory:
         from enforcer import remediation
 
         assert self.store is not None
-        planned = remediation.plan(result.findings, remediation.modes_of(pack),
-                                   records.marked(self.store.db))
+        planned = remediation.plan(result.findings, remediation.modes_of(pack), records.marked(self.store.db))
         if not planned:
             return
         enforce = {p.plan.subject.source for p in planned if p.mode == "enforce"}
@@ -136,31 +143,48 @@ class RunHistory:
         row = self.store.db.one("SELECT subjects FROM runs WHERE id = ?", (result.run_id,))
         # An incomplete run saw only part of the school: its plans are recorded, never applied.
         self.remediation = remediation.execute(
-            self.store.db, planned, remediators if result.complete else {}, run_id=result.run_id,
-            cap=remediation.Cap(cfg.max_changes, cfg.max_share), subjects=row["subjects"] if row else None,
-            apply=result.complete)
+            self.store.db,
+            planned,
+            remediators if result.complete else {},
+            run_id=result.run_id,
+            cap=remediation.Cap(cfg.max_changes, cfg.max_share),
+            subjects=row["subjects"] if row else None,
+            apply=result.complete,
+        )
         if not result.complete and any(p.mode == "enforce" for p in planned):
-            self.messages.append("enforcement skipped: the run is incomplete, so its changes were only "
-                                 "recorded as planned")
+            self.messages.append(
+                "enforcement skipped: the run is incomplete, so its changes were only recorded as planned"
+            )
         if self.remediation.stopped:
             self.messages.append(self.remediation.stopped)
         failed = [r for r in self.remediation.results if r.outcome == "failed"]
         if failed:
-            self.messages.append(f"{len(failed)} remediation action(s) failed (see enforcer history "
-                                 f"and the audit log): " + "; ".join(r.message for r in failed[:3]))
+            self.messages.append(
+                f"{len(failed)} remediation action(s) failed (see enforcer history "
+                f"and the audit log): " + "; ".join(r.message for r in failed[:3])
+            )
 
     # -- context manager -----------------------------------------------------------------
     def __enter__(self) -> RunHistory:
         return self
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         try:
             if self.store is not None and self.run_id and not self._recorded:
-                reason = "interrupted" if t is KeyboardInterrupt else f"failed: {redact(str(e))}" if e else "not recorded"
-                self.store.db.execute("UPDATE runs SET state = 'incomplete', reason = ?, finished = ? "
-                                      "WHERE id = ? AND state = 'started'",
-                                      (reason[:500], ts(datetime.now(UTC)), self.run_id))
+                reason = (
+                    "interrupted"
+                    if t is KeyboardInterrupt
+                    else f"failed: {redact(str(e))}"
+                    if e
+                    else "not recorded"
+                )
+                self.store.db.execute(
+                    "UPDATE runs SET state = 'incomplete', reason = ?, finished = ? "
+                    "WHERE id = ? AND state = 'started'",
+                    (reason[:500], ts(datetime.now(UTC)), self.run_id),
+                )
         finally:
             if self.store is not None:
                 self.store.close()

@@ -30,17 +30,25 @@ CLASSIFIER = Classifier(ROLES, YearGroupRule("description", r"Year (\d+)"))
 
 def settings(**over: Any) -> Settings:
     raw: dict[str, Any] = {
-        "host": HOST, "tls": "ldaps", "ca_file": str(CA_FILE),
-        "bind_dn": {"env": "ENFORCER_TEST_AD_BIND_DN"}, "bind_password": {"env": "ENFORCER_TEST_AD_PASSWORD"},
-        "user_base": SCHOOL_OU, "computer_base": f"OU=Computers,{SCHOOL_OU}",
-        "retries": 1, "retry_delay": 0.2, "connect_timeout": 5, "read_timeout": 20,
+        "host": HOST,
+        "tls": "ldaps",
+        "ca_file": str(CA_FILE),
+        "bind_dn": {"env": "ENFORCER_TEST_AD_BIND_DN"},
+        "bind_password": {"env": "ENFORCER_TEST_AD_PASSWORD"},
+        "user_base": SCHOOL_OU,
+        "computer_base": f"OU=Computers,{SCHOOL_OU}",
+        "retries": 1,
+        "retry_delay": 0.2,
+        "connect_timeout": 5,
+        "read_timeout": 20,
     }
     raw.update(over)
     return Settings.model_validate(raw)
 
 
-def make_source(monkeypatch: pytest.MonkeyPatch, admin: bool = True, classifier: Classifier = CLASSIFIER,
-                **over: Any) -> ADSource:
+def make_source(
+    monkeypatch: pytest.MonkeyPatch, admin: bool = True, classifier: Classifier = CLASSIFIER, **over: Any
+) -> ADSource:
     """Bind as Administrator (or the ordinary ``reader``), secrets through the environment."""
     monkeypatch.setenv("ENFORCER_TEST_AD_BIND_DN", ADMIN_DN if admin else READER_DN)
     monkeypatch.setenv("ENFORCER_TEST_AD_PASSWORD", ADMIN_PASSWORD if admin else READER_PASSWORD)
@@ -64,5 +72,6 @@ def admin_connection():  # noqa: ANN201 - an ldap3.Connection, imported lazily
 
     tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(CA_FILE))
     server = ldap3.Server(HOST, port=636, use_ssl=True, tls=tls, get_info=ldap3.NONE)
-    return ldap3.Connection(server, ADMIN_DN, ADMIN_PASSWORD, auto_bind=True, raise_exceptions=True,
-                            auto_referrals=False)
+    return ldap3.Connection(
+        server, ADMIN_DN, ADMIN_PASSWORD, auto_bind=True, raise_exceptions=True, auto_referrals=False
+    )

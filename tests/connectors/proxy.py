@@ -15,8 +15,14 @@ import threading
 
 
 class CuttingProxy:
-    def __init__(self, target: tuple[str, int], cut_after: int, cuts: int | None = 1,
-                 later_cut_after: int | None = None, listen: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        target: tuple[str, int],
+        cut_after: int,
+        cuts: int | None = 1,
+        later_cut_after: int | None = None,
+        listen: str = "127.0.0.1",
+    ) -> None:
         self.target = target
         self.cut_after = cut_after
         self.later_cut_after = later_cut_after

@@ -51,8 +51,9 @@ def test_system_store_does_not_trust_a_private_ca(samba_dc: DC, monkeypatch: pyt
         make_source(monkeypatch, ca_file=None).check()
 
 
-def test_plaintext_only_when_allowed_and_with_a_warning(samba_dc: DC, monkeypatch: pytest.MonkeyPatch,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_plaintext_only_when_allowed_and_with_a_warning(
+    samba_dc: DC, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING, logger="connectors.ad.client"):
         source = make_source(monkeypatch, tls="none", allow_plaintext=True, ca_file=None)
     assert "in clear" in caplog.text
@@ -73,10 +74,13 @@ def test_unreachable_dc_is_a_source_error(samba_dc: DC, monkeypatch: pytest.Monk
 
 
 def test_dropped_connection_mid_search_resumes_without_loss_or_duplicates(
-        samba_dc: DC, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    samba_dc: DC, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     direct = list(make_source(monkeypatch, page_size=3).collect())
-    with CuttingProxy((HOST, 636), cut_after=12_000, cuts=1) as proxy, \
-            caplog.at_level(logging.WARNING, logger="connectors.ad.client"):
+    with (
+        CuttingProxy((HOST, 636), cut_after=12_000, cuts=1) as proxy,
+        caplog.at_level(logging.WARNING, logger="connectors.ad.client"),
+    ):
         resumed = list(make_source(monkeypatch, port=proxy.port, page_size=3, retries=2).collect())
     assert proxy.cut == 1 and proxy.connections >= 2
     assert "resuming" in caplog.text
@@ -85,7 +89,9 @@ def test_dropped_connection_mid_search_resumes_without_loss_or_duplicates(
     assert {type(r) for r in resumed} == {Account, Device, DomainPolicy}
 
 
-def test_a_dc_that_goes_away_mid_search_fails_the_source(samba_dc: DC, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dc_that_goes_away_mid_search_fails_the_source(
+    samba_dc: DC, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The first connection drops mid-search; every reconnection dies during the TLS handshake."""
     with CuttingProxy((HOST, 636), cut_after=12_000, later_cut_after=0) as proxy:
         source = make_source(monkeypatch, port=proxy.port, page_size=3, retries=2)
@@ -95,17 +101,25 @@ def test_a_dc_that_goes_away_mid_search_fails_the_source(samba_dc: DC, monkeypat
     assert proxy.cut == 4  # the mid-search drop, then three refused reconnections
 
 
-@pytest.mark.parametrize(("value", "matches"), [
-    ("O'Brien (Admin) *", 1), ("*", 0), ("*)(objectClass=*", 0), ("obrien\\", 0), ("Support (Temp) *", 1),
-])
+@pytest.mark.parametrize(
+    ("value", "matches"),
+    [
+        ("O'Brien (Admin) *", 1),
+        ("*", 0),
+        ("*)(objectClass=*", 0),
+        ("obrien\\", 0),
+        ("Support (Temp) *", 1),
+    ],
+)
 def test_hostile_values_are_escaped_in_filters(ad, samba_dc: DC, value: str, matches: int) -> None:  # noqa: ANN001
     found = list(ad.client.search(BASE, f"(cn={escape(value)})", ["cn"]))
     assert len(found) == matches
     assert all(e.raw["cn"][0].decode() == value for e in found)
 
 
-def test_relative_ca_file_is_relative_to_the_config(samba_dc: DC, monkeypatch: pytest.MonkeyPatch,
-                                                     tmp_path: Path) -> None:
+def test_relative_ca_file_is_relative_to_the_config(
+    samba_dc: DC, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from tests.services.samba import CA_FILE
 
     (tmp_path / "ca.pem").write_bytes(CA_FILE.read_bytes())
@@ -113,11 +127,15 @@ def test_relative_ca_file_is_relative_to_the_config(samba_dc: DC, monkeypatch: p
     assert make_source(monkeypatch, ca_file="ca.pem").check().startswith("bound")
 
 
-def test_a_base_dn_that_does_not_exist_fails_the_source(samba_dc: DC, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_base_dn_that_does_not_exist_fails_the_source(
+    samba_dc: DC, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = make_source(monkeypatch, base_dn="DC=elsewhere,DC=test", user_base=None, computer_base=None)
     with pytest.raises(SourceError, match="not visible"):
         list(source.collect())
 
 
-def test_base_dn_defaults_to_the_rootdse_naming_context(samba_dc: DC, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_dn_defaults_to_the_rootdse_naming_context(
+    samba_dc: DC, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert make_source(monkeypatch).base_dn() == BASE

@@ -52,10 +52,18 @@ def test_uac_flags_unknown_when_unreadable() -> None:
     assert m.flag(512, m.ENCRYPTED_TEXT_PWD_ALLOWED) is False
 
 
-@pytest.mark.parametrize(("os_name", "expected"), [
-    ("Windows 11 Pro", Platform.WINDOWS), ("Windows Server 2022 Standard", Platform.WINDOWS),
-    ("Mac OS X", Platform.MACOS), ("Ubuntu", Platform.LINUX), ("OneFS", None), (None, None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("os_name", "expected"),
+    [
+        ("Windows 11 Pro", Platform.WINDOWS),
+        ("Windows Server 2022 Standard", Platform.WINDOWS),
+        ("Mac OS X", Platform.MACOS),
+        ("Ubuntu", Platform.LINUX),
+        ("OneFS", None),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_platform(os_name: str | None, expected: Platform | None) -> None:
     assert m.platform(os_name) is expected
 
@@ -83,15 +91,23 @@ def test_winning_pso_lowest_precedence_then_lowest_guid() -> None:
 
 
 def test_effective_policy_unknown_when_psos_unreadable() -> None:
-    policy = m.domain_policy("ad", "DC=x", "x", {"maxpwdage": [b"-36288000000000"], "minpwdlength": [b"7"]}, ())
+    policy = m.domain_policy(
+        "ad", "DC=x", "x", {"maxpwdage": [b"-36288000000000"], "minpwdlength": [b"7"]}, ()
+    )
     assert m.effective_policy("CN=u", [], policy, None) == (None, None)
     assert m.effective_policy("CN=u", [], policy, []) == (42, 7)
 
 
-@pytest.mark.parametrize(("hostile", "escaped"), [
-    ("*", r"\2a"), ("a)(objectClass=*", r"a\29\28objectClass=\2a"), ("back\\slash", r"back\5cslash"),
-    ("nul\x00", r"nul\00"), ("O'Brien (Admin) *", r"O'Brien \28Admin\29 \2a"),
-])
+@pytest.mark.parametrize(
+    ("hostile", "escaped"),
+    [
+        ("*", r"\2a"),
+        ("a)(objectClass=*", r"a\29\28objectClass=\2a"),
+        ("back\\slash", r"back\5cslash"),
+        ("nul\x00", r"nul\00"),
+        ("O'Brien (Admin) *", r"O'Brien \28Admin\29 \2a"),
+    ],
+)
 def test_filter_escaping(hostile: str, escaped: str) -> None:
     assert escape(hostile) == escaped
 
@@ -105,8 +121,12 @@ def test_parent_dn_honours_escaped_commas() -> None:
 
 
 def test_sid_string() -> None:
-    raw = bytes([1, 4, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0]) + (1).to_bytes(4, "little") + (2).to_bytes(4, "little") \
+    raw = (
+        bytes([1, 4, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0])
+        + (1).to_bytes(4, "little")
+        + (2).to_bytes(4, "little")
         + (3).to_bytes(4, "little")
+    )
     assert _sid_string(raw) == "S-1-5-21-1-2-3"
 
 
@@ -130,8 +150,12 @@ def test_settings_import_does_not_load_ldap3() -> None:
     import sys
 
     code = "import sys, connectors.ad.settings; sys.exit('ldap3' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], cwd=str(__import__("pathlib").Path(__file__).parents[2])
-                          ).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=str(__import__("pathlib").Path(__file__).parents[2])
+        ).returncode
+        == 0
+    )
 
 
 def test_prefetch_keeps_order_and_everything() -> None:

@@ -58,24 +58,30 @@ EXPECTED_FAILING = {
 
 
 def test_primary_school_pack_finds_exactly_the_planted_violations(
-        samba_dc: DC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    samba_dc: DC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "enforcer.yaml"
     config.write_text(CONFIG)
     (tmp_path / "bind-password.txt").write_text(ADMIN_PASSWORD + "\n")
     monkeypatch.setenv("TEST_AD_BIND_DN", ADMIN_DN)
     out = tmp_path / "report.json"
-    code = main(["audit", "--config", str(config), "--source", "ad", "--format", "json", "--output", str(out)])
+    code = main(
+        ["audit", "--config", str(config), "--source", "ad", "--format", "json", "--output", str(out)]
+    )
     report = json.loads(out.read_text())
     failing = {(f["rule"], f["subject"]["name"]) for f in report["findings"] if f["status"] == "fail"}
     assert failing == EXPECTED_FAILING
     assert code == 1  # failing findings, and the source was read completely
-    errors = {(f["rule"], f["subject"]["name"]): f["message"] for f in report["findings"] if f["status"] == "error"}
+    errors = {
+        (f["rule"], f["subject"]["name"]): f["message"] for f in report["findings"] if f["status"] == "error"
+    }
     assert "only for Windows" in errors[("computer-encrypted", "MAC-01")]
     assert errors[("pupil-account-year-1-up", "p.unknown")].startswith("could not evaluate")
 
 
 def test_ordinary_bind_turns_bitlocker_and_pso_verdicts_into_explained_errors(
-        samba_dc: DC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    samba_dc: DC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.connectors.school import READER_DN, READER_PASSWORD
 
     config = tmp_path / "enforcer.yaml"
@@ -92,12 +98,15 @@ def test_ordinary_bind_turns_bitlocker_and_pso_verdicts_into_explained_errors(
     policy_age = findings[("staff-password-policy-max-age", "obrien")]  # the Support PSO is hidden
     assert policy_age["status"] == "error"
     failing = {k for k, f in findings.items() if f["status"] == "fail"}
-    assert failing == EXPECTED_FAILING - {("computer-encrypted", "PC-PLAIN"),
-                                          ("staff-password-policy-max-age", "obrien")}
+    assert failing == EXPECTED_FAILING - {
+        ("computer-encrypted", "PC-PLAIN"),
+        ("staff-password-policy-max-age", "obrien"),
+    }
 
 
-def test_snapshot_export_round_trips_the_ad_records(samba_dc: DC, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snapshot_export_round_trips_the_ad_records(
+    samba_dc: DC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from connectors.snapshot import read_records
     from enforcer.models import Account, Device, DomainPolicy
 
@@ -106,7 +115,10 @@ def test_snapshot_export_round_trips_the_ad_records(samba_dc: DC, tmp_path: Path
     (tmp_path / "bind-password.txt").write_text(ADMIN_PASSWORD)
     monkeypatch.setenv("TEST_AD_BIND_DN", ADMIN_DN)
     snap = tmp_path / "ad.snapshot"
-    assert main(["-q", "snapshot", "export", "--config", str(config), "--source", "ad", "--output", str(snap)]) == 0
+    assert (
+        main(["-q", "snapshot", "export", "--config", str(config), "--source", "ad", "--output", str(snap)])
+        == 0
+    )
     records = list(read_records(snap))
     assert sum(isinstance(r, Account) for r in records) == 19
     assert sum(isinstance(r, Device) for r in records) == 5

@@ -44,10 +44,29 @@ def days_ago(dc: DC, when: datetime | None) -> float:
 
 def test_every_school_account_and_no_other(admin_view) -> None:  # noqa: ANN001
     _, accounts, _ = admin_view
-    assert sorted(accounts) == sorted([
-        "alice.teacher", "bob.head", "carol.office", "erin.new", "frank.ta", "gina.supply", "obrien",
-        "harry.disabled", "dave.leaver", "liz.left", "vera.volunteer", "victor.volunteer", "walt.volunteer",
-        "p.reception", "p.year3", "p.year6", "p.unknown", "svc.backup", "zed.unplaced"])
+    assert sorted(accounts) == sorted(
+        [
+            "alice.teacher",
+            "bob.head",
+            "carol.office",
+            "erin.new",
+            "frank.ta",
+            "gina.supply",
+            "obrien",
+            "harry.disabled",
+            "dave.leaver",
+            "liz.left",
+            "vera.volunteer",
+            "victor.volunteer",
+            "walt.volunteer",
+            "p.reception",
+            "p.year3",
+            "p.year6",
+            "p.unknown",
+            "svc.backup",
+            "zed.unplaced",
+        ]
+    )
 
 
 def test_passwords(admin_view, samba_dc: DC) -> None:  # noqa: ANN001
@@ -96,20 +115,40 @@ def test_roles_groups_and_nesting(admin_view) -> None:  # noqa: ANN001
 def test_pupils_year_groups(admin_view) -> None:  # noqa: ANN001
     _, a, _ = admin_view
     assert {n: (a[n].role, a[n].year_group) for n in ("p.reception", "p.year3", "p.year6", "p.unknown")} == {
-        "p.reception": (Role.PUPIL, 0), "p.year3": (Role.PUPIL, 3), "p.year6": (Role.PUPIL, 6),
-        "p.unknown": (Role.PUPIL, None)}
+        "p.reception": (Role.PUPIL, 0),
+        "p.year3": (Role.PUPIL, 3),
+        "p.year6": (Role.PUPIL, 6),
+        "p.unknown": (Role.PUPIL, None),
+    }
     assert a["p.year3"].attributes == {"description": "Year 3"}
 
 
 def test_domain_policy_and_psos(admin_view) -> None:  # noqa: ANN001
     policy, _, _ = admin_view
-    assert (policy.id, policy.name, policy.max_password_age_days, policy.min_password_length,
-            policy.complexity_required, policy.reversible_encryption, policy.lockout_threshold,
-            policy.history_length) == (BASE, "school.test", 42, 7, True, False, 0, 24)
+    assert (
+        policy.id,
+        policy.name,
+        policy.max_password_age_days,
+        policy.min_password_length,
+        policy.complexity_required,
+        policy.reversible_encryption,
+        policy.lockout_threshold,
+        policy.history_length,
+    ) == (BASE, "school.test", 42, 7, True, False, 0, 24)
     assert policy.fine_grained is not None
-    psos = {p.name: (p.precedence, p.applies_to, p.max_password_age_days, p.min_password_length,
-                     p.complexity_required, p.reversible_encryption, p.lockout_threshold, p.history_length)
-            for p in policy.fine_grained}
+    psos = {
+        p.name: (
+            p.precedence,
+            p.applies_to,
+            p.max_password_age_days,
+            p.min_password_length,
+            p.complexity_required,
+            p.reversible_encryption,
+            p.lockout_threshold,
+            p.history_length,
+        )
+        for p in policy.fine_grained
+    }
     assert psos == {
         "Staff PSO": (10, (f"CN=Staff,{G}",), 90, 12, True, False, 5, 24),
         "Admin PSO": (5, (f"CN=IT Admins,{G}",), 60, 15, True, False, 5, 24),
@@ -141,8 +180,9 @@ def test_computers_and_bitlocker(admin_view) -> None:  # noqa: ANN001
         "NOOS": (None, None, None, Ownership.SCHOOL),
     }
     for dev in d.values():
-        assert (dev.managed, dev.tracking, dev.antivirus_current, dev.firewall_on, dev.passcode_required) == \
-            (None,) * 5
+        assert (dev.managed, dev.tracking, dev.antivirus_current, dev.firewall_on, dev.passcode_required) == (
+            None,
+        ) * 5
     assert "only for Windows" in d["MAC-01"].notes["encrypted"]
     assert "encrypted" not in d["PC-ENC"].notes
 

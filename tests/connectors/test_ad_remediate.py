@@ -53,23 +53,41 @@ def read_back(conn: ldap3.Connection, dn: str) -> tuple[int, int]:
 
 
 def plan(action: str, guid: str, name: str, dry_run: bool) -> ActionPlan:
-    return ActionPlan(action=action, subject=Subject(SubjectKind.ACCOUNT, guid, name, "ad"), rule="test-rule",
-                      finding="f" * 20, dry_run=dry_run)
+    return ActionPlan(
+        action=action,
+        subject=Subject(SubjectKind.ACCOUNT, guid, name, "ad"),
+        rule="test-rule",
+        finding="f" * 20,
+        dry_run=dry_run,
+    )
 
 
 def test_supported_actions_are_catalogued(ad: ADSource) -> None:
-    assert ad.supported_actions() == {"force-password-change", "disable-account",
-                                      "clear-password-never-expires", "clear-reversible-encryption"}
+    assert ad.supported_actions() == {
+        "force-password-change",
+        "disable-account",
+        "clear-password-never-expires",
+        "clear-reversible-encryption",
+    }
     assert ad.supported_actions() <= set(ACTIONS)
 
 
-@pytest.mark.parametrize(("action", "start_uac", "bit", "after_set"), [
-    ("disable-account", 512, m.ACCOUNTDISABLE, True),
-    ("clear-password-never-expires", 512 | m.DONT_EXPIRE_PASSWORD, m.DONT_EXPIRE_PASSWORD, False),
-    ("clear-reversible-encryption", 512 | m.ENCRYPTED_TEXT_PWD_ALLOWED, m.ENCRYPTED_TEXT_PWD_ALLOWED, False),
-])
-def test_uac_actions_dry_run_apply_undo(ad: ADSource, admin: ldap3.Connection, action: str, start_uac: int,
-                                        bit: int, after_set: bool) -> None:
+@pytest.mark.parametrize(
+    ("action", "start_uac", "bit", "after_set"),
+    [
+        ("disable-account", 512, m.ACCOUNTDISABLE, True),
+        ("clear-password-never-expires", 512 | m.DONT_EXPIRE_PASSWORD, m.DONT_EXPIRE_PASSWORD, False),
+        (
+            "clear-reversible-encryption",
+            512 | m.ENCRYPTED_TEXT_PWD_ALLOWED,
+            m.ENCRYPTED_TEXT_PWD_ALLOWED,
+            False,
+        ),
+    ],
+)
+def test_uac_actions_dry_run_apply_undo(
+    ad: ADSource, admin: ldap3.Connection, action: str, start_uac: int, bit: int, after_set: bool
+) -> None:
     dn, guid = make_user(admin, start_uac)
     before = read_back(admin, dn)
     assert before[0] == start_uac
@@ -118,7 +136,10 @@ def test_force_password_change_dry_run_apply_undo(ad: ADSource, admin: ldap3.Con
 def test_undo_keeps_changes_made_to_other_bits_meanwhile(ad: ADSource, admin: ldap3.Connection) -> None:
     dn, guid = make_user(admin, 512)
     done = ad.apply(plan("disable-account", guid, dn, dry_run=False))
-    admin.modify(dn, {"userAccountControl": [(ldap3.MODIFY_REPLACE, [512 | m.ACCOUNTDISABLE | m.DONT_EXPIRE_PASSWORD])]})
+    admin.modify(
+        dn,
+        {"userAccountControl": [(ldap3.MODIFY_REPLACE, [512 | m.ACCOUNTDISABLE | m.DONT_EXPIRE_PASSWORD])]},
+    )
     assert ad.undo(done).outcome is Outcome.UNDONE
     assert read_back(admin, dn)[0] == 512 | m.DONT_EXPIRE_PASSWORD
 
@@ -134,8 +155,9 @@ def test_failures_are_results_not_exceptions(ad: ADSource, admin: ldap3.Connecti
     assert ad.undo(ad.apply(plan("disable-account", guid, dn, dry_run=True))).outcome is Outcome.SKIPPED
 
 
-def test_apply_as_an_ordinary_account_fails_cleanly(samba_dc: DC, admin: ldap3.Connection,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_apply_as_an_ordinary_account_fails_cleanly(
+    samba_dc: DC, admin: ldap3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.connectors.adtools import make_source
 
     dn, guid = make_user(admin, 512)

@@ -34,62 +34,89 @@ def _age(school: DemoSchool, t: datetime | None) -> timedelta | None:
 
 # Each planted name -> a predicate that recognises it from the record's own fields.
 VIOLATIONS = {
-    "staff_password_older_than_90_days":
-        lambda s, r: isinstance(r, Account) and _staff(r) and r.password_last_set is not None
-        and _age(s, r.password_last_set) > timedelta(days=91),
-    "staff_password_91_days":
-        lambda s, r: isinstance(r, Account) and _staff(r) and _age(s, r.password_last_set) == timedelta(days=91),
-    "staff_password_exactly_90_days":
-        lambda s, r: isinstance(r, Account) and _staff(r) and _age(s, r.password_last_set) == timedelta(days=90),
-    "staff_password_never_expires":
-        lambda s, r: isinstance(r, Account) and _staff(r) and r.password_never_expires is True,
+    "staff_password_older_than_90_days": lambda s, r: (
+        isinstance(r, Account)
+        and _staff(r)
+        and r.password_last_set is not None
+        and _age(s, r.password_last_set) > timedelta(days=91)
+    ),
+    "staff_password_91_days": lambda s, r: (
+        isinstance(r, Account) and _staff(r) and _age(s, r.password_last_set) == timedelta(days=91)
+    ),
+    "staff_password_exactly_90_days": lambda s, r: (
+        isinstance(r, Account) and _staff(r) and _age(s, r.password_last_set) == timedelta(days=90)
+    ),
+    "staff_password_never_expires": lambda s, r: (
+        isinstance(r, Account) and _staff(r) and r.password_never_expires is True
+    ),
     "reversible_encryption_allowed": lambda s, r: isinstance(r, Account) and r.reversible_encryption is True,
     "password_not_required": lambda s, r: isinstance(r, Account) and r.password_not_required is True,
-    "staff_without_mfa":
-        lambda s, r: isinstance(r, Account) and _staff(r) and not r.is_admin and r.mfa_registered is False,
-    "admin_without_mfa": lambda s, r: isinstance(r, Account) and r.is_admin is True and r.mfa_registered is False,
-    "staff_outside_password_policy":
-        lambda s, r: isinstance(r, Account) and _staff(r) and (r.password_max_age_days or 0) > 90,
-    "volunteer_without_expiry":
-        lambda s, r: isinstance(r, Account) and r.role is Role.VOLUNTEER and r.has_expiry is False,
-    "staff_leaver_enabled":
-        lambda s, r: isinstance(r, Account) and r.attributes.get("leaver") == "true" and r.enabled is True
-        and "OU=Leavers" in (r.container or ""),
+    "staff_without_mfa": lambda s, r: (
+        isinstance(r, Account) and _staff(r) and not r.is_admin and r.mfa_registered is False
+    ),
+    "admin_without_mfa": lambda s, r: (
+        isinstance(r, Account) and r.is_admin is True and r.mfa_registered is False
+    ),
+    "staff_outside_password_policy": lambda s, r: (
+        isinstance(r, Account) and _staff(r) and (r.password_max_age_days or 0) > 90
+    ),
+    "volunteer_without_expiry": lambda s, r: (
+        isinstance(r, Account) and r.role is Role.VOLUNTEER and r.has_expiry is False
+    ),
+    "staff_leaver_enabled": lambda s, r: (
+        isinstance(r, Account)
+        and r.attributes.get("leaver") == "true"
+        and r.enabled is True
+        and "OU=Leavers" in (r.container or "")
+    ),
     "unknown_role": lambda s, r: isinstance(r, Account) and r.role is Role.UNKNOWN and r.enabled is True,
-    "computer_not_encrypted":
-        lambda s, r: isinstance(r, Device) and _school_dev(r) and r.form_factor in COMPUTER and r.encrypted is False,
-    "mobile_not_managed":
-        lambda s, r: isinstance(r, Device) and _school_dev(r) and r.form_factor in MOBILE and r.managed is False,
-    "mobile_without_tracking":
-        lambda s, r: isinstance(r, Device) and _school_dev(r) and r.form_factor in MOBILE and r.tracking is False,
-    "device_without_passcode":
-        lambda s, r: isinstance(r, Device) and _school_dev(r) and r.passcode_required is False,
-    "os_outdated":
-        lambda s, r: isinstance(r, Device) and r.os_version in ("10.0.19045.3803", "15.8.3", "103.0.5060.132", "9"),
-    "security_updates_overdue":
-        lambda s, r: isinstance(r, Device) and r.last_os_update is not None
-        and timedelta(days=14) < _age(s, r.last_os_update) < timedelta(days=90),
+    "computer_not_encrypted": lambda s, r: (
+        isinstance(r, Device) and _school_dev(r) and r.form_factor in COMPUTER and r.encrypted is False
+    ),
+    "mobile_not_managed": lambda s, r: (
+        isinstance(r, Device) and _school_dev(r) and r.form_factor in MOBILE and r.managed is False
+    ),
+    "mobile_without_tracking": lambda s, r: (
+        isinstance(r, Device) and _school_dev(r) and r.form_factor in MOBILE and r.tracking is False
+    ),
+    "device_without_passcode": lambda s, r: (
+        isinstance(r, Device) and _school_dev(r) and r.passcode_required is False
+    ),
+    "os_outdated": lambda s, r: (
+        isinstance(r, Device) and r.os_version in ("10.0.19045.3803", "15.8.3", "103.0.5060.132", "9")
+    ),
+    "security_updates_overdue": lambda s, r: (
+        isinstance(r, Device)
+        and r.last_os_update is not None
+        and timedelta(days=14) < _age(s, r.last_os_update) < timedelta(days=90)
+    ),
     "antivirus_not_current": lambda s, r: isinstance(r, Device) and r.antivirus_current is False,
     "firewall_off": lambda s, r: isinstance(r, Device) and r.firewall_on is False,
     "device_jailbroken": lambda s, r: isinstance(r, Device) and r.jailbroken is True,
-    "device_not_checked_in_30_days":
-        lambda s, r: isinstance(r, Device) and _age(s, r.last_check_in) > timedelta(days=30),
-    "unknown_staff_password_last_set":
-        lambda s, r: isinstance(r, Account) and _staff(r) and r.password_last_set is None,
+    "device_not_checked_in_30_days": lambda s, r: (
+        isinstance(r, Device) and _age(s, r.last_check_in) > timedelta(days=30)
+    ),
+    "unknown_staff_password_last_set": lambda s, r: (
+        isinstance(r, Account) and _staff(r) and r.password_last_set is None
+    ),
     "unknown_staff_mfa": lambda s, r: isinstance(r, Account) and _staff(r) and r.mfa_registered is None,
-    "unknown_volunteer_expiry":
-        lambda s, r: isinstance(r, Account) and r.role is Role.VOLUNTEER and r.has_expiry is None,
+    "unknown_volunteer_expiry": lambda s, r: (
+        isinstance(r, Account) and r.role is Role.VOLUNTEER and r.has_expiry is None
+    ),
     "unknown_device_encrypted": lambda s, r: isinstance(r, Device) and r.encrypted is None,
     "unknown_device_managed": lambda s, r: isinstance(r, Device) and r.managed is None,
     "unknown_device_tracking": lambda s, r: isinstance(r, Device) and r.tracking is None,
     "unknown_device_passcode": lambda s, r: isinstance(r, Device) and r.passcode_required is None,
     "unknown_device_os": lambda s, r: isinstance(r, Device) and r.os_version is None,
-    "unknown_device_antivirus":
-        lambda s, r: isinstance(r, Device) and r.platform is Platform.WINDOWS and r.antivirus_current is None,
-    "unknown_device_firewall":
-        lambda s, r: isinstance(r, Device) and r.platform is Platform.WINDOWS and r.firewall_on is None,
-    "unknown_device_jailbroken":
-        lambda s, r: isinstance(r, Device) and r.platform is Platform.IOS and r.jailbroken is None,
+    "unknown_device_antivirus": lambda s, r: (
+        isinstance(r, Device) and r.platform is Platform.WINDOWS and r.antivirus_current is None
+    ),
+    "unknown_device_firewall": lambda s, r: (
+        isinstance(r, Device) and r.platform is Platform.WINDOWS and r.firewall_on is None
+    ),
+    "unknown_device_jailbroken": lambda s, r: (
+        isinstance(r, Device) and r.platform is Platform.IOS and r.jailbroken is None
+    ),
 }
 
 
@@ -132,9 +159,14 @@ def test_counts_near_targets(school: DemoSchool) -> None:
     assert 320 <= c["accounts.pupil"] <= 360
     assert c["devices"] == 250
     kinds = Counter((d.platform, d.form_factor) for d in school.devices)
-    for pair in ((Platform.WINDOWS, FormFactor.LAPTOP), (Platform.WINDOWS, FormFactor.DESKTOP),
-                 (Platform.IOS, FormFactor.TABLET), (Platform.CHROMEOS, FormFactor.LAPTOP),
-                 (Platform.ANDROID, FormFactor.PHONE), (Platform.IOS, FormFactor.PHONE)):
+    for pair in (
+        (Platform.WINDOWS, FormFactor.LAPTOP),
+        (Platform.WINDOWS, FormFactor.DESKTOP),
+        (Platform.IOS, FormFactor.TABLET),
+        (Platform.CHROMEOS, FormFactor.LAPTOP),
+        (Platform.ANDROID, FormFactor.PHONE),
+        (Platform.IOS, FormFactor.PHONE),
+    ):
         assert kinds[pair] > 0, pair
     assert any(d.ownership is Ownership.PERSONAL for d in school.devices)
     years = Counter(r.year_group for r in on_roll if r.year_group is not None)
@@ -185,19 +217,31 @@ def test_roster_mismatches(school: DemoSchool) -> None:
     roster = {r.pupil_id: r for r in school.roster}
     pupils = [a for a in school.accounts if a.role is Role.PUPIL]
     by_mis = {a.external_id: a for a in pupils if a.external_id}
-    missing = [r for r in roster.values() if r.on_roll and (r.year_group or 0) >= 1 and r.pupil_id not in by_mis]
-    left_enabled = [a for a in pupils if a.enabled and a.external_id in roster
-                    and roster[a.external_id].on_roll is False]
-    below = [a for a in pupils if (y := _pupil_year(a, roster.get(a.external_id or ""), today)) is not None and y < 1]
-    no_consent = [a for a in pupils if a.enabled and a.external_id in roster
-                  and roster[a.external_id].internet_consent is False]
+    missing = [
+        r for r in roster.values() if r.on_roll and (r.year_group or 0) >= 1 and r.pupil_id not in by_mis
+    ]
+    left_enabled = [
+        a for a in pupils if a.enabled and a.external_id in roster and roster[a.external_id].on_roll is False
+    ]
+    below = [
+        a
+        for a in pupils
+        if (y := _pupil_year(a, roster.get(a.external_id or ""), today)) is not None and y < 1
+    ]
+    no_consent = [
+        a
+        for a in pupils
+        if a.enabled and a.external_id in roster and roster[a.external_id].internet_consent is False
+    ]
     ghosts = [a for a in pupils if a.external_id and a.external_id not in roster]
     assert len(missing) >= 3 and len(left_enabled) >= 3 and len(below) >= 3
     assert len(no_consent) >= 2 and len(ghosts) >= 1
     assert any(r.internet_consent is None and r.pupil_id in by_mis for r in roster.values())
     assert any(a.external_id is None for a in pupils)
-    assert any(r.on_roll is False and r.pupil_id in by_mis and by_mis[r.pupil_id].enabled is False
-               for r in roster.values()), "a leaver whose account was disabled (a pass)"
+    assert any(
+        r.on_roll is False and r.pupil_id in by_mis and by_mis[r.pupil_id].enabled is False
+        for r in roster.values()
+    ), "a leaver whose account was disabled (a pass)"
 
 
 def test_year_groups_sometimes_only_from_the_roster_or_date_of_birth(school: DemoSchool) -> None:
@@ -208,8 +252,9 @@ def test_year_groups_sometimes_only_from_the_roster_or_date_of_birth(school: Dem
     assert len(from_attr) > 0.9 * len(pupils)
     assert dob_only and all(roster[a.external_id].date_of_birth for a in dob_only)
     # The 31 August / 1 September boundary, decided by the date of birth alone.
-    dobs = {(roster[a.external_id].date_of_birth.month, roster[a.external_id].date_of_birth.day)
-            for a in dob_only}
+    dobs = {
+        (roster[a.external_id].date_of_birth.month, roster[a.external_id].date_of_birth.day) for a in dob_only
+    }
     assert {(8, 31), (9, 1)} <= dobs
     today = school.reference.date()
     for a in dob_only:

@@ -70,7 +70,9 @@ def test_renamed_columns_from_the_configuration(tmp_path: Path) -> None:
 
 def test_unknown_mapping_key_is_a_config_error_with_line(tmp_path: Path) -> None:
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("sources:\n  - name: mis\n    type: roster\n    path: r.csv\n    columns:\n      pupil: UPN\n")
+    cfg.write_text(
+        "sources:\n  - name: mis\n    type: roster\n    path: r.csv\n    columns:\n      pupil: UPN\n"
+    )
     with pytest.raises(InputError) as err:
         load_config(cfg)
     assert err.value.line == 6
@@ -103,17 +105,24 @@ def test_hostile_cells_are_plain_data() -> None:
     assert (rows[3].given_name, rows[3].family_name, rows[3].internet_consent) == ("@cmd", "-2+3", False)
 
 
-@pytest.mark.parametrize(("body", "line", "words"), [
-    ("A1,Amy,Lee,01/01/2018,Year 2,Yes,maybe\n", 2, "internet consent 'maybe'"),
-    ("A1,Amy,Lee,01/01/2018,Year 2,perhaps,Yes\n", 2, "on roll 'perhaps'"),
-    ("A1,Amy,Lee,01/01/2018,Year Two,Yes,Yes\n", 2, "year group"),
-    ("A1,Amy,Lee,01/01/2018,Year 2,Yes,Yes\nA1,Ben,Lee,01/01/2018,Year 2,Yes,Yes\n", 3, "appears twice"),
-    (",Amy,Lee,01/01/2018,Year 2,Yes,Yes\n", 2, "no pupil id"),
-    ("A1,Amy,Lee,01/01/2018,Year 2,Yes\n", 2, "6 cells"),
-    ("A1,Amy,Lee,01/01/2018,Year 2,Yes,Yes,extra\n", 2, "8 cells"),
-    ('A1,"Amy\nJane",Lee,01/01/2018,Year 2,Yes,Yes\nA2,Bo,Lee,2018-13-01,Year 2,Yes,Yes\n', 4, "2018-13-01"),
-    ('A1,"Amy,Lee,01/01/2018,Year 2,Yes,Yes\n', 2, "malformed"),
-])
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        ("A1,Amy,Lee,01/01/2018,Year 2,Yes,maybe\n", 2, "internet consent 'maybe'"),
+        ("A1,Amy,Lee,01/01/2018,Year 2,perhaps,Yes\n", 2, "on roll 'perhaps'"),
+        ("A1,Amy,Lee,01/01/2018,Year Two,Yes,Yes\n", 2, "year group"),
+        ("A1,Amy,Lee,01/01/2018,Year 2,Yes,Yes\nA1,Ben,Lee,01/01/2018,Year 2,Yes,Yes\n", 3, "appears twice"),
+        (",Amy,Lee,01/01/2018,Year 2,Yes,Yes\n", 2, "no pupil id"),
+        ("A1,Amy,Lee,01/01/2018,Year 2,Yes\n", 2, "6 cells"),
+        ("A1,Amy,Lee,01/01/2018,Year 2,Yes,Yes,extra\n", 2, "8 cells"),
+        (
+            'A1,"Amy\nJane",Lee,01/01/2018,Year 2,Yes,Yes\nA2,Bo,Lee,2018-13-01,Year 2,Yes,Yes\n',
+            4,
+            "2018-13-01",
+        ),
+        ('A1,"Amy,Lee,01/01/2018,Year 2,Yes,Yes\n', 2, "malformed"),
+    ],
+)
 def test_bad_rows_name_their_line(tmp_path: Path, body: str, line: int, words: str) -> None:
     path = write(tmp_path, HEAD + body)
     with pytest.raises(InputError) as err:
@@ -123,7 +132,9 @@ def test_bad_rows_name_their_line(tmp_path: Path, body: str, line: int, words: s
 
 
 def test_blank_lines_are_skipped_and_line_numbers_stay_true(tmp_path: Path) -> None:
-    path = write(tmp_path, HEAD + "A1,Amy,Lee,01/01/2018,Year 2,Yes,Yes\n\n,,,,,,\nA2,Bo,Lee,bad,Year 2,Yes,Yes\n")
+    path = write(
+        tmp_path, HEAD + "A1,Amy,Lee,01/01/2018,Year 2,Yes,Yes\n\n,,,,,,\nA2,Bo,Lee,bad,Year 2,Yes,Yes\n"
+    )
     with pytest.raises(InputError) as err:
         read(path)
     assert err.value.line == 5
@@ -145,13 +156,29 @@ def test_empty_missing_and_undecodable_files(tmp_path: Path) -> None:
 def test_custom_yes_no_words_and_date_formats(tmp_path: Path) -> None:
     path = write(tmp_path, HEAD + "A1,Amy,Lee,2018.01.31,3,C,Granted\n")
     rows = read(path, date_formats=["%Y.%m.%d"], true_values=["c", "granted"], false_values=["l", "refused"])
-    assert (rows[0].date_of_birth, rows[0].on_roll, rows[0].internet_consent) == (date(2018, 1, 31), True, True)
+    assert (rows[0].date_of_birth, rows[0].on_roll, rows[0].internet_consent) == (
+        date(2018, 1, 31),
+        True,
+        True,
+    )
 
 
-@pytest.mark.parametrize(("text", "year"), [
-    ("N1", -2), ("N2", -1), ("Nursery", -1), ("R", 0), ("Reception", 0), ("Year R", 0), ("YR", 0),
-    ("Year 1", 1), ("Y6", 6), ("6", 6), (" year  3 ", 3),
-])
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        ("N1", -2),
+        ("N2", -1),
+        ("Nursery", -1),
+        ("R", 0),
+        ("Reception", 0),
+        ("Year R", 0),
+        ("YR", 0),
+        ("Year 1", 1),
+        ("Y6", 6),
+        ("6", 6),
+        (" year  3 ", 3),
+    ],
+)
 def test_year_group_words(text: str, year: int) -> None:
     assert parse_year(text) == year
 

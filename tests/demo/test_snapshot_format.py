@@ -38,7 +38,7 @@ def _sample(tp: typing.Any, name: str) -> typing.Any:
     if origin in (types.UnionType, typing.Union):
         return _sample(args[0], name)
     if tp is str:
-        return f"{name} <é> \"quoted\"\n"
+        return f'{name} <é> "quoted"\n'
     if tp is bool:
         return True
     if tp is int:
@@ -66,8 +66,13 @@ def full(cls: type) -> typing.Any:
 def bare(cls: type) -> typing.Any:
     """Only the required fields: everything else unknown (None) or its model default."""
     hints = typing.get_type_hints(cls)
-    return cls(**{f.name: _sample(hints[f.name], f.name) for f in dataclasses.fields(cls)
-                  if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING})
+    return cls(
+        **{
+            f.name: _sample(hints[f.name], f.name)
+            for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        }
+    )
 
 
 def every_model() -> list[Record]:
@@ -101,8 +106,9 @@ def test_encoding_names_every_field_and_unknown_is_null() -> None:
 
 def test_demo_school_round_trips(tmp_path: Path, school: DemoSchool) -> None:
     path = tmp_path / "demo.jsonl.gz"
-    write_snapshot(path, school.records(), school=school.school, source="demo",
-                   exported=datetime(2026, 3, 1, tzinfo=UTC))
+    write_snapshot(
+        path, school.records(), school=school.school, source="demo", exported=datetime(2026, 3, 1, tzinfo=UTC)
+    )
     assert list(read_records(path)) == list(school.records())
     header = read_header(path)
     assert (header.version, header.school, header.source) == (VERSION, school.school, "demo")
@@ -143,38 +149,56 @@ def _file(tmp_path: Path, *lines: str | dict[str, typing.Any], name: str = "s.js
     return path
 
 
-HEADER = {"format": FORMAT, "version": 1, "school": "S", "exported": "2026-03-01T00:00:00+00:00", "source": "s"}
+HEADER = {
+    "format": FORMAT,
+    "version": 1,
+    "school": "S",
+    "exported": "2026-03-01T00:00:00+00:00",
+    "source": "s",
+}
 GOOD = {"kind": "device", "source": "s", "id": "d1", "encrypted": True}
 
 
-@pytest.mark.parametrize(("lines", "line", "words"), [
-    ([{"format": "something else"}], 1, "not an enforcer snapshot"),
-    (["[1, 2]"], 1, "not an enforcer snapshot"),
-    ([{**HEADER, "version": 2}], 1, "newer"),
-    ([{**HEADER, "version": "1"}], 1, "version"),
-    ([{**HEADER, "exported": "2026-03-01T00:00:00"}], 1, "timezone"),
-    ([HEADER, {**GOOD, "encrypted": "yes"}, {"kind": "end", "records": 1}], 2, "encrypted"),
-    ([HEADER, GOOD, {**GOOD, "platform": "windows95"}, {"kind": "end", "records": 2}], 3, "platform"),
-    ([HEADER, {**GOOD, "colour": "red"}], 2, "unknown field 'colour'"),
-    ([HEADER, {"kind": "printer", "id": "p"}], 2, "unknown record kind"),
-    ([HEADER, {"kind": "device", "id": "d"}], 2, "source is required"),
-    ([HEADER, {**GOOD, "source": None}], 2, "source is required"),
-    ([HEADER, {**GOOD, "last_check_in": "2026-03-01T10:00:00"}], 2, "no timezone"),
-    ([HEADER, {**GOOD, "last_check_in": "yesterday"}], 2, "ISO 8601"),
-    ([HEADER, {"kind": "pupil", "source": "s", "pupil_id": "p", "date_of_birth": "31/08/2017"}], 2, "date"),
-    ([HEADER, {"kind": "pupil", "source": "s", "pupil_id": "p", "year_group": True}], 2, "integer"),
-    ([HEADER, {"kind": "account", "source": "s", "id": "a", "groups": "Staff"}], 2, "list"),
-    ([HEADER, {"kind": "account", "source": "s", "id": "a", "attributes": {"n": 1}}], 2, "strings"),
-    ([HEADER, {"kind": "domain", "source": "s", "id": "x", "fine_grained": [{"precedence": 1}]}], 2, "name"),
-    ([HEADER, "not json"], 2, "not valid JSON"),
-    ([HEADER, "[1]"], 2, "JSON object"),
-    ([HEADER, GOOD], 2, "end record"),
-    ([HEADER, GOOD, {"kind": "end", "records": 5}], 3, "holds 1"),
-    ([HEADER, GOOD, {"kind": "end", "records": 1}, GOOD], 4, "after the end record"),
-    ([""], 1, "not valid JSON"),
-])
-def test_bad_snapshots_name_file_and_line(tmp_path: Path, lines: list[typing.Any], line: int,
-                                          words: str) -> None:
+@pytest.mark.parametrize(
+    ("lines", "line", "words"),
+    [
+        ([{"format": "something else"}], 1, "not an enforcer snapshot"),
+        (["[1, 2]"], 1, "not an enforcer snapshot"),
+        ([{**HEADER, "version": 2}], 1, "newer"),
+        ([{**HEADER, "version": "1"}], 1, "version"),
+        ([{**HEADER, "exported": "2026-03-01T00:00:00"}], 1, "timezone"),
+        ([HEADER, {**GOOD, "encrypted": "yes"}, {"kind": "end", "records": 1}], 2, "encrypted"),
+        ([HEADER, GOOD, {**GOOD, "platform": "windows95"}, {"kind": "end", "records": 2}], 3, "platform"),
+        ([HEADER, {**GOOD, "colour": "red"}], 2, "unknown field 'colour'"),
+        ([HEADER, {"kind": "printer", "id": "p"}], 2, "unknown record kind"),
+        ([HEADER, {"kind": "device", "id": "d"}], 2, "source is required"),
+        ([HEADER, {**GOOD, "source": None}], 2, "source is required"),
+        ([HEADER, {**GOOD, "last_check_in": "2026-03-01T10:00:00"}], 2, "no timezone"),
+        ([HEADER, {**GOOD, "last_check_in": "yesterday"}], 2, "ISO 8601"),
+        (
+            [HEADER, {"kind": "pupil", "source": "s", "pupil_id": "p", "date_of_birth": "31/08/2017"}],
+            2,
+            "date",
+        ),
+        ([HEADER, {"kind": "pupil", "source": "s", "pupil_id": "p", "year_group": True}], 2, "integer"),
+        ([HEADER, {"kind": "account", "source": "s", "id": "a", "groups": "Staff"}], 2, "list"),
+        ([HEADER, {"kind": "account", "source": "s", "id": "a", "attributes": {"n": 1}}], 2, "strings"),
+        (
+            [HEADER, {"kind": "domain", "source": "s", "id": "x", "fine_grained": [{"precedence": 1}]}],
+            2,
+            "name",
+        ),
+        ([HEADER, "not json"], 2, "not valid JSON"),
+        ([HEADER, "[1]"], 2, "JSON object"),
+        ([HEADER, GOOD], 2, "end record"),
+        ([HEADER, GOOD, {"kind": "end", "records": 5}], 3, "holds 1"),
+        ([HEADER, GOOD, {"kind": "end", "records": 1}, GOOD], 4, "after the end record"),
+        ([""], 1, "not valid JSON"),
+    ],
+)
+def test_bad_snapshots_name_file_and_line(
+    tmp_path: Path, lines: list[typing.Any], line: int, words: str
+) -> None:
     path = _file(tmp_path, *lines)
     with pytest.raises(InputError) as err:
         list(read_records(path))
@@ -239,4 +263,3 @@ def test_gzip_by_suffix(tmp_path: Path) -> None:
     write_snapshot(path, [domain], school=None, source="s")
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         assert json.loads(fh.readline())["format"] == FORMAT
-

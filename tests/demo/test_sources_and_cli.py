@@ -19,8 +19,9 @@ from tests.demo.conftest import AS_OF
 
 def _build(config: Config, index: int = 0) -> Source:
     sc = config.sources[index]
-    ctx = BuildContext(secrets=read_secret, classifier=config.classifier(), base_dir=config.base_dir,
-                       as_of=AS_OF)
+    ctx = BuildContext(
+        secrets=read_secret, classifier=config.classifier(), base_dir=config.base_dir, as_of=AS_OF
+    )
     return source_types.builder(sc.type)(sc.name, sc.settings, ctx)  # type: ignore[no-any-return]
 
 
@@ -37,7 +38,9 @@ def test_demo_settings_are_validated_with_line_numbers(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_config(cfg)
     assert err.value.line == 5
-    cfg.write_text("sources:\n  - name: small\n    type: demo\n    seed: 7\n    pupils: 30\n    devices: 10\n")
+    cfg.write_text(
+        "sources:\n  - name: small\n    type: demo\n    seed: 7\n    pupils: 30\n    devices: 10\n"
+    )
     records = list(_build(load_config(cfg)).collect())
     assert sum(1 for r in records if type(r).__name__ == "Device") == 10
     assert {r.source for r in records} == {"small"}
@@ -62,8 +65,9 @@ def test_snapshot_source_reads_relative_to_the_config(tmp_path: Path, school: De
     assert "file: unknown key" in str(err.value) and err.value.line in (2, 4)
 
 
-def test_cli_export_of_the_demo(tmp_path: Path, school: DemoSchool,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_export_of_the_demo(
+    tmp_path: Path, school: DemoSchool, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "demo.jsonl.gz"
     assert main(["snapshot", "export", "--output", str(out), "--as-of", AS_OF.isoformat()]) == 0
     assert list(read_records(out)) == list(school.records())
@@ -74,8 +78,10 @@ def test_cli_export_of_the_demo(tmp_path: Path, school: DemoSchool,
 def test_cli_export_of_a_configured_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     roster = Path(__file__).resolve().parent.parent / "data" / "roster" / "sims-default.csv"
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("school: {name: Test School}\nsources:\n  - {name: demo, type: demo, pupils: 10, devices: 5}\n"
-                   f"  - name: mis\n    type: roster\n    path: {roster}\n")
+    cfg.write_text(
+        "school: {name: Test School}\nsources:\n  - {name: demo, type: demo, pupils: 10, devices: 5}\n"
+        f"  - name: mis\n    type: roster\n    path: {roster}\n"
+    )
     out = tmp_path / "mis.jsonl"
     assert main(["snapshot", "export", "--config", str(cfg), "--source", "mis", "--output", str(out)]) == 0
     pupils = list(read_records(out))
@@ -106,8 +112,9 @@ def test_auditing_the_snapshot_gives_the_same_findings(tmp_path: Path) -> None:
     live = run(load_config(None), RunOptions(as_of=AS_OF)).result
     offline = run(load_config(cfg), RunOptions(as_of=AS_OF)).result
     assert live.counts() == offline.counts() and live.counts()["fail"] > 0
-    assert [(f.rule, f.status, f.fingerprint) for f in live.findings] == \
-        [(f.rule, f.status, f.fingerprint) for f in offline.findings]
+    assert [(f.rule, f.status, f.fingerprint) for f in live.findings] == [
+        (f.rule, f.status, f.fingerprint) for f in offline.findings
+    ]
 
 
 @pytest.mark.parametrize("day", ["2026-08-31", "2026-09-01", "2027-02-28T23:59:59+00:00"])
@@ -120,4 +127,6 @@ def test_the_demo_reports_the_same_on_any_day(day: str) -> None:
     other = run(load_config(None), RunOptions(as_of=parse_as_of(day))).result
     assert base.counts() == other.counts()
     # Pupils' usernames carry their intake year, so compare verdicts per rule, not names.
-    assert sorted((f.rule, f.status) for f in base.findings) == sorted((f.rule, f.status) for f in other.findings)
+    assert sorted((f.rule, f.status) for f in base.findings) == sorted(
+        (f.rule, f.status) for f in other.findings
+    )

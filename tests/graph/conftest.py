@@ -27,11 +27,13 @@ DATA = ROOT / "tests" / "data" / "graph"
 TOKEN = "graph-test-token-7f3a"
 AS_OF = datetime(2025, 1, 15, tzinfo=UTC)
 TRACKING = ("Absolute", "Prey", "Find My", "Jamf Protect", "LoJack", "Lost Mode")
-CLASSIFIER = Classifier([
-    RoleMatcher(Role.STAFF, attribute="employeeType", value="Staff"),
-    RoleMatcher(Role.PUPIL, attribute="primaryRole", value="student"),
-    RoleMatcher(Role.PUPIL, attribute="employeeType", value="Pupil"),
-])
+CLASSIFIER = Classifier(
+    [
+        RoleMatcher(Role.STAFF, attribute="employeeType", value="Staff"),
+        RoleMatcher(Role.PUPIL, attribute="primaryRole", value="student"),
+        RoleMatcher(Role.PUPIL, attribute="employeeType", value="Pupil"),
+    ]
+)
 
 
 @pytest.fixture
@@ -64,11 +66,14 @@ def token_env(monkeypatch: pytest.MonkeyPatch) -> str:
 
 def settings_for(server: GraphServer, **overrides: Any) -> Settings:
     raw: dict[str, Any] = {
-        "base_url": server.base_url, "access_token": {"env": "ENFORCER_TEST_GRAPH_TOKEN"},
+        "base_url": server.base_url,
+        "access_token": {"env": "ENFORCER_TEST_GRAPH_TOKEN"},
         "attributes": ["department", "jobTitle", "employeeType", "primaryRole"],
         "year_group_from": ["birth_date", "attribute"],
         "read": {"education": True, "sign_in_activity": True},
-        "backoff_seconds": 0.01, "max_retries": 3, "timeout_seconds": 10,
+        "backoff_seconds": 0.01,
+        "max_retries": 3,
+        "timeout_seconds": 10,
     }
     for key, value in overrides.items():
         if key == "read":
@@ -81,8 +86,9 @@ def settings_for(server: GraphServer, **overrides: Any) -> Settings:
 @pytest.fixture
 def make_source(server: GraphServer, token_env: str, tmp_path: Path) -> Callable[..., GraphSource]:
     def make(tracking: tuple[str, ...] = TRACKING, **overrides: Any) -> GraphSource:
-        ctx = BuildContext(secrets=read_secret, classifier=CLASSIFIER, base_dir=tmp_path,
-                           tracking_apps=tracking, as_of=AS_OF)
+        ctx = BuildContext(
+            secrets=read_secret, classifier=CLASSIFIER, base_dir=tmp_path, tracking_apps=tracking, as_of=AS_OF
+        )
         return build("entra", settings_for(server, **overrides), ctx)
 
     return make

@@ -33,9 +33,15 @@ def test_client_secret_credential(monkeypatch, tmp_path: Path):
     from azure.identity.aio import ClientSecretCredential
 
     monkeypatch.setenv("GRAPH_SECRET", "s3cret")
-    s = Settings.model_validate({"tenant_id": "t", "client_id": "c", "client_secret": {"env": "GRAPH_SECRET"},
-                                 "authority": "login.microsoftonline.us",
-                                 "base_url": "https://graph.microsoft.us/v1.0"})
+    s = Settings.model_validate(
+        {
+            "tenant_id": "t",
+            "client_id": "c",
+            "client_secret": {"env": "GRAPH_SECRET"},
+            "authority": "login.microsoftonline.us",
+            "base_url": "https://graph.microsoft.us/v1.0",
+        }
+    )
     provider, credential = build_auth(s, read_secret, tmp_path)
     assert isinstance(credential, ClientSecretCredential)
     assert provider.access_token_provider._scopes == ["https://graph.microsoft.us/.default"]
@@ -52,11 +58,19 @@ def test_certificate_credential(tmp_path: Path):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "enforcer-test")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ) + cert.public_bytes(serialization.Encoding.PEM)
     (tmp_path / "app.pem").write_bytes(pem)
     s = Settings.model_validate({"tenant_id": "t", "client_id": "c", "certificate_path": "app.pem"})
     provider, credential = build_auth(s, read_secret, tmp_path)  # relative to the config's folder

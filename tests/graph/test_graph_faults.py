@@ -110,7 +110,8 @@ def test_the_rate_limiter_keeps_inside_its_window():
 
 def config_file(tmp_path: Path, server: GraphServer, extra: str = "") -> Path:
     path = tmp_path / "enforcer.yaml"
-    path.write_text(f"""\
+    path.write_text(
+        f"""\
 version: 1
 school: {{name: St Example Primary}}
 policy: primary-school
@@ -129,7 +130,9 @@ sources:
     read: {{education: true}}
     max_retries: 2
     backoff_seconds: 0.01
-{extra}""", encoding="utf-8")
+{extra}""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -143,14 +146,28 @@ def test_a_failed_graph_source_makes_the_run_incomplete(server: GraphServer, tok
 
 def test_audit_cli_exit_3_when_throttled_for_good(server: GraphServer, token_env, tmp_path: Path, capsys):
     server.inject(r"/v1.0/deviceManagement/managedDevices$", status=503, times=-1)
-    code = main(["audit", "--config", str(config_file(tmp_path, server)), "--source", "entra", "--format", "json"])
+    code = main(
+        ["audit", "--config", str(config_file(tmp_path, server)), "--source", "entra", "--format", "json"]
+    )
     assert code == 3
 
 
-def test_audit_cli_reads_graph_from_the_documented_configuration(server: GraphServer, token_env,
-                                                                 tmp_path: Path, capsys):
-    code = main(["audit", "--config", str(config_file(tmp_path, server)), "--source", "entra",
-                 "--format", "json", "--as-of", "2025-01-15"])
+def test_audit_cli_reads_graph_from_the_documented_configuration(
+    server: GraphServer, token_env, tmp_path: Path, capsys
+):
+    code = main(
+        [
+            "audit",
+            "--config",
+            str(config_file(tmp_path, server)),
+            "--source",
+            "entra",
+            "--format",
+            "json",
+            "--as-of",
+            "2025-01-15",
+        ]
+    )
     assert code == 1  # failing findings, source complete
     report = json.loads(capsys.readouterr().out)
     text = json.dumps(report)

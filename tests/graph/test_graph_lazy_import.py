@@ -9,13 +9,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SDK = ("msgraph", "msgraph_core", "kiota_abstractions", "kiota_http", "kiota_authentication_azure",
-       "kiota_serialization_json", "azure")
+SDK = (
+    "msgraph",
+    "msgraph_core",
+    "kiota_abstractions",
+    "kiota_http",
+    "kiota_authentication_azure",
+    "kiota_serialization_json",
+    "azure",
+)
 
 
 def imported_modules(*args: str) -> list[str]:
-    proc = subprocess.run([sys.executable, "-X", "importtime", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode in (0, 2), proc.stderr[-2000:]
     names = []
     for line in proc.stderr.splitlines():
@@ -38,8 +46,10 @@ def test_enforcer_help_loads_no_sdk_module():
 
 @pytest.mark.graph
 def test_settings_and_build_load_no_sdk_module():
-    code = ("from connectors.graph.settings import Settings; from connectors.graph.source import build; "
-            "Settings.model_validate({'access_token': {'env': 'X'}})")
+    code = (
+        "from connectors.graph.settings import Settings; from connectors.graph.source import build; "
+        "Settings.model_validate({'access_token': {'env': 'X'}})"
+    )
     names = imported_modules("-c", code)
     assert "connectors.graph.source" in names
     assert sdk_modules(names) == []

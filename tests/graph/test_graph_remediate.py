@@ -13,14 +13,23 @@ pytestmark = pytest.mark.graph
 
 LAPTOP = "5f1c2a9e-7d3b-4c8e-9a41-2b6d0e8f1a73"
 TOM = "22222222-2222-4222-8222-222222222222"
-DEVICE_ACTIONS = {"sync-device": "syncDevice", "update-defender-signatures": "windowsDefenderUpdateSignatures",
-                  "remote-lock": "remoteLock"}
+DEVICE_ACTIONS = {
+    "sync-device": "syncDevice",
+    "update-defender-signatures": "windowsDefenderUpdateSignatures",
+    "remote-lock": "remoteLock",
+}
 
 
 def plan(action: str, subject_id: str, dry_run: bool, **params) -> ActionPlan:
     kind = SubjectKind.DEVICE if action in DEVICE_ACTIONS else SubjectKind.ACCOUNT
-    return ActionPlan(action=action, subject=Subject(kind, subject_id, None, "entra"), rule="test-rule",
-                      finding="f" * 20, params=params, dry_run=dry_run)
+    return ActionPlan(
+        action=action,
+        subject=Subject(kind, subject_id, None, "entra"),
+        rule="test-rule",
+        finding="f" * 20,
+        params=params,
+        dry_run=dry_run,
+    )
 
 
 def user(server: GraphServer, uid: str) -> dict:
@@ -31,13 +40,28 @@ def test_every_catalog_action_the_source_claims_exists():
     from connectors.graph.remediate import SUPPORTED
 
     assert SUPPORTED <= set(ACTIONS)
-    assert {"sync-device", "update-defender-signatures", "remote-lock", "force-password-change",
-            "disable-account", "revoke-sessions"} <= SUPPORTED
+    assert {
+        "sync-device",
+        "update-defender-signatures",
+        "remote-lock",
+        "force-password-change",
+        "disable-account",
+        "revoke-sessions",
+    } <= SUPPORTED
 
 
-@pytest.mark.parametrize("action", ["sync-device", "update-defender-signatures", "remote-lock",
-                                    "force-password-change", "disable-account", "revoke-sessions",
-                                    "clear-password-never-expires"])
+@pytest.mark.parametrize(
+    "action",
+    [
+        "sync-device",
+        "update-defender-signatures",
+        "remote-lock",
+        "force-password-change",
+        "disable-account",
+        "revoke-sessions",
+        "clear-password-never-expires",
+    ],
+)
 def test_dry_run_writes_nothing(make_source, server: GraphServer, action: str):
     target = LAPTOP if action in DEVICE_ACTIONS else TOM
     result = make_source().apply(plan(action, target, dry_run=True, opt_in=True))
@@ -49,8 +73,9 @@ def test_dry_run_writes_nothing(make_source, server: GraphServer, action: str):
 def test_device_actions_applied(make_source, server: GraphServer, action: str):
     result = make_source().apply(plan(action, LAPTOP, dry_run=False))
     assert result.outcome is Outcome.APPLIED, result.message
-    assert [(a.method, a.path) for a in server.actions] == \
-        [("POST", f"/v1.0/deviceManagement/managedDevices/{LAPTOP}/{DEVICE_ACTIONS[action]}")]
+    assert [(a.method, a.path) for a in server.actions] == [
+        ("POST", f"/v1.0/deviceManagement/managedDevices/{LAPTOP}/{DEVICE_ACTIONS[action]}")
+    ]
     assert server.actions[0].headers["authorization"].startswith("Bearer ")
 
 
@@ -68,7 +93,9 @@ def test_disable_account_records_the_previous_value_and_undo_re_enables(make_sou
     result = source.apply(plan("disable-account", TOM, dry_run=False))
     assert result.outcome is Outcome.APPLIED
     assert result.previous == {"accountEnabled": True} and result.new == {"accountEnabled": False}
-    assert server.actions[-1].body == {"accountEnabled": False} and user(server, TOM)["accountEnabled"] is False
+    assert (
+        server.actions[-1].body == {"accountEnabled": False} and user(server, TOM)["accountEnabled"] is False
+    )
     undone = source.undo(result)
     assert undone.outcome is Outcome.UNDONE and user(server, TOM)["accountEnabled"] is True
     assert server.actions[-1].method == "PATCH" and server.actions[-1].body == {"accountEnabled": True}
@@ -86,7 +113,9 @@ def test_force_password_change(make_source, server: GraphServer):
 
 def test_clear_password_never_expires(make_source, server: GraphServer):
     result = make_source().apply(plan("clear-password-never-expires", TOM, dry_run=False))
-    assert result.outcome is Outcome.APPLIED and result.previous == {"passwordPolicies": "DisablePasswordExpiration"}
+    assert result.outcome is Outcome.APPLIED and result.previous == {
+        "passwordPolicies": "DisablePasswordExpiration"
+    }
     assert user(server, TOM)["passwordPolicies"] == "None"
 
 
@@ -94,7 +123,9 @@ def test_revoke_sessions(make_source, server: GraphServer):
     source = make_source()
     result = source.apply(plan("revoke-sessions", TOM, dry_run=False))
     assert result.outcome is Outcome.APPLIED
-    assert [(a.method, a.path) for a in server.actions] == [("POST", f"/v1.0/users/{TOM}/revokeSignInSessions")]
+    assert [(a.method, a.path) for a in server.actions] == [
+        ("POST", f"/v1.0/users/{TOM}/revokeSignInSessions")
+    ]
     assert source.undo(result).outcome is Outcome.SKIPPED  # cannot be undone
 
 
@@ -110,9 +141,13 @@ def test_errors_become_failed_results(make_source, server: GraphServer):
 
 def test_plans_the_source_cannot_carry_out(make_source, server: GraphServer):
     source = make_source()
-    wrong_kind = ActionPlan("sync-device", Subject(SubjectKind.ACCOUNT, TOM, None, "entra"), "r", "f", dry_run=False)
+    wrong_kind = ActionPlan(
+        "sync-device", Subject(SubjectKind.ACCOUNT, TOM, None, "entra"), "r", "f", dry_run=False
+    )
     assert source.apply(wrong_kind).outcome is Outcome.FAILED
-    other = ActionPlan("disable-account", Subject(SubjectKind.ACCOUNT, TOM, None, "ad"), "r", "f", dry_run=False)
+    other = ActionPlan(
+        "disable-account", Subject(SubjectKind.ACCOUNT, TOM, None, "ad"), "r", "f", dry_run=False
+    )
     assert source.apply(other).outcome is Outcome.FAILED
     unsupported = plan("clear-reversible-encryption", TOM, dry_run=False)
     assert source.apply(unsupported).outcome is Outcome.SKIPPED

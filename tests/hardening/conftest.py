@@ -23,8 +23,13 @@ from tests.services.graph_server import GraphServer, Tenant  # noqa: E402
 GRAPH_DATA = ROOT / "tests" / "data" / "graph" / "tenant.json"
 GRAPH_TOKEN = "graph-canary-token-Zq8w1x"
 AS_OF = "2025-01-15"
-HEADER = {"format": "enforcer.snapshot", "version": 1, "school": "Hostile Primary",
-          "exported": "2025-01-14T00:00:00+00:00", "source": "x"}
+HEADER = {
+    "format": "enforcer.snapshot",
+    "version": 1,
+    "school": "Hostile Primary",
+    "exported": "2025-01-14T00:00:00+00:00",
+    "source": "x",
+}
 
 
 def write_snapshot(path: Path, records: Iterable[dict[str, Any]], *, end: bool = True) -> Path:
@@ -66,9 +71,17 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_child(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "enforcer", *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+def run_child(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "enforcer", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -91,10 +104,15 @@ def graph_env(monkeypatch: pytest.MonkeyPatch) -> str:
 def graph_source_yaml(server: GraphServer, name: str = "entra", **extra: Any) -> str:
     """One ``type: graph`` source entry (flow-style YAML) pointing at the test server."""
     entry: dict[str, Any] = {
-        "name": name, "type": "graph", "base_url": server.base_url,
+        "name": name,
+        "type": "graph",
+        "base_url": server.base_url,
         "access_token": {"env": "ENFORCER_HARDENING_GRAPH_TOKEN"},
         "attributes": ["department", "jobTitle", "employeeType", "primaryRole"],
-        "backoff_seconds": 0.01, "max_retries": 2, "timeout_seconds": 5, "max_retry_after_seconds": 1,
+        "backoff_seconds": 0.01,
+        "max_retries": 2,
+        "timeout_seconds": 5,
+        "max_retry_after_seconds": 1,
         **extra,
     }
     return json.dumps(entry)
@@ -102,9 +120,17 @@ def graph_source_yaml(server: GraphServer, name: str = "entra", **extra: Any) ->
 
 def write_config(folder: Path, sources: list[str], **top: Any) -> Path:
     """A configuration file (JSON is YAML) with the given source entries."""
-    text = "{" + ", ".join([f'"sources": [{", ".join(sources)}]',
-                            '"reports": {"dir": "reports"}',
-                            *(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in top.items())]) + "}\n"
+    text = (
+        "{"
+        + ", ".join(
+            [
+                f'"sources": [{", ".join(sources)}]',
+                '"reports": {"dir": "reports"}',
+                *(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in top.items()),
+            ]
+        )
+        + "}\n"
+    )
     path = folder / "enforcer.yaml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -36,12 +36,58 @@ HOSTILE_NAMES: dict[str, str] = {
 """A display name per attack; the key is the test id and also the account id suffix."""
 
 # The markup the HTML report itself writes; anything else came from data.
-ALLOWED_TAGS = frozenset({
-    "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p", "dl", "div", "dt",
-    "dd", "nav", "a", "main", "section", "ul", "li", "span", "table", "caption", "thead", "tbody", "tr",
-    "th", "td", "button", "form", "label", "input", "select", "option", "output", "bdi", "br", "strong",
-    "details", "summary", "footer", "script", "svg", "rect", "text", "em", "code",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "header",
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "dl",
+        "div",
+        "dt",
+        "dd",
+        "nav",
+        "a",
+        "main",
+        "section",
+        "ul",
+        "li",
+        "span",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "button",
+        "form",
+        "label",
+        "input",
+        "select",
+        "option",
+        "output",
+        "bdi",
+        "br",
+        "strong",
+        "details",
+        "summary",
+        "footer",
+        "script",
+        "svg",
+        "rect",
+        "text",
+        "em",
+        "code",
+    }
+)
 TERMINAL_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -75,14 +121,43 @@ def check_html(text: str) -> None:
     for tag, attrs in parser.tags:
         for name, _ in attrs:
             assert not name.startswith("on"), f"event handler attribute {name!r} on <{tag}>"
-            assert name in {"id", "class", "href", "data-status", "data-severity", "data-sort", "data-table",
-                            "data-attr", "type", "placeholder", "value", "role", "hidden", "aria-label",
-                            "aria-labelledby", "aria-live", "scope", "lang", "charset", "http-equiv",
-                            "content", "name", "viewbox", "x", "y", "width", "height", "fill",
-                            "text-anchor"}, f"unexpected attribute {name!r} on <{tag}>"
+            assert name in {
+                "id",
+                "class",
+                "href",
+                "data-status",
+                "data-severity",
+                "data-sort",
+                "data-table",
+                "data-attr",
+                "type",
+                "placeholder",
+                "value",
+                "role",
+                "hidden",
+                "aria-label",
+                "aria-labelledby",
+                "aria-live",
+                "scope",
+                "lang",
+                "charset",
+                "http-equiv",
+                "content",
+                "name",
+                "viewbox",
+                "x",
+                "y",
+                "width",
+                "height",
+                "fill",
+                "text-anchor",
+            }, f"unexpected attribute {name!r} on <{tag}>"
     assert "PWNED" not in "".join(parser.scripts)
-    csp = [dict(a).get("content") or "" for t, a in parser.tags
-           if t == "meta" and dict(a).get("http-equiv") == "Content-Security-Policy"]
+    csp = [
+        dict(a).get("content") or ""
+        for t, a in parser.tags
+        if t == "meta" and dict(a).get("http-equiv") == "Content-Security-Policy"
+    ]
     assert csp and "default-src 'none'" in csp[0] and "script-src 'sha256-" in csp[0], csp
 
 
@@ -92,10 +167,12 @@ def check_csv(text: str) -> list[list[str]]:
     for row in rows[1:]:
         for cell in row:
             stripped = cell.lstrip(" \t\r\n\v\f\u00a0")
-            assert not cell.startswith(FORMULA_START) and not stripped.startswith(FORMULA_START), \
+            assert not cell.startswith(FORMULA_START) and not stripped.startswith(FORMULA_START), (
                 f"formula cell {cell[:60]!r}"
-            assert not TERMINAL_FORBIDDEN.search(cell.replace("\n", "").replace("\r", "")), \
+            )
+            assert not TERMINAL_FORBIDDEN.search(cell.replace("\n", "").replace("\r", "")), (
                 f"control character in CSV cell {cell[:60]!r}"
+            )
     return rows
 
 

@@ -20,15 +20,32 @@ from tests.services.browser import DevTools, require_chromium
 
 pytestmark = pytest.mark.browser
 
-PWNED = ("document.title.indexOf('PWNED') !== -1 || document.body.hasAttribute('data-pwned') || "
-         "!!document.querySelector('img, iframe, object, embed, svg script, [onerror], [onload], [onmouseover]')")
+PWNED = (
+    "document.title.indexOf('PWNED') !== -1 || document.body.hasAttribute('data-pwned') || "
+    "!!document.querySelector('img, iframe, object, embed, svg script, [onerror], [onload], [onmouseover]')"
+)
 
 
 def _enforcer_run(folder: Path, *args: str) -> Path:
-    done = subprocess.run([sys.executable, "-m", "enforcer", "-q", "run", "--as-of", AS_OF, *args,
-                           "--reports-dir", str(folder / "reports")],
-                          env=child_env(ENFORCER_HOME=str(folder / "home")), cwd=folder, capture_output=True,
-                          text=True, timeout=180)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "enforcer",
+            "-q",
+            "run",
+            "--as-of",
+            AS_OF,
+            *args,
+            "--reports-dir",
+            str(folder / "reports"),
+        ],
+        env=child_env(ENFORCER_HOME=str(folder / "home")),
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode in (0, 1), done.stderr
     return folder / "reports" / "enforcer-report.html"
 
@@ -69,7 +86,9 @@ def _no_script_ran(browser: DevTools) -> None:
 def test_demo_report_renders_with_its_script_under_the_csp(browser: DevTools, demo_report: Path) -> None:
     browser.open(demo_report)
     assert browser.evaluate("document.title").startswith("Compliance report: Demo Primary School")
-    assert browser.evaluate("document.querySelectorAll('form.filter:not([hidden])').length") >= 3  # script ran
+    assert (
+        browser.evaluate("document.querySelectorAll('form.filter:not([hidden])').length") >= 3
+    )  # script ran
     assert browser.evaluate("document.querySelectorAll('#devices-table tbody tr').length") > 3
     assert "shown" in browser.evaluate("document.querySelector('form.filter output').textContent")
     _no_script_ran(browser)
@@ -131,17 +150,24 @@ def test_hostile_report_filtering_and_sorting_still_work(browser: DevTools, host
         s.dispatchEvent(new Event('input', {bubbles: true})); })()""")
     shown = [r for r in _rows(browser, "people-table") if r is not None]
     assert len(shown) == sum("pwned" in n.casefold() for n in HOSTILE_NAMES.values())  # case-insensitive
-    browser.evaluate("document.getElementById('people-table').tHead.rows[0].cells[0].querySelector('button').click()")
-    assert [r for r in _rows(browser, "people-table") if r is not None] == sorted(shown, key=str.casefold) or \
-        len(shown) == 1
+    browser.evaluate(
+        "document.getElementById('people-table').tHead.rows[0].cells[0].querySelector('button').click()"
+    )
+    assert [r for r in _rows(browser, "people-table") if r is not None] == sorted(
+        shown, key=str.casefold
+    ) or len(shown) == 1
     _no_script_ran(browser)
 
 
-def test_the_probe_would_see_a_script_that_ran(browser: DevTools, hostile_report: Path, tmp_path: Path) -> None:
+def test_the_probe_would_see_a_script_that_ran(
+    browser: DevTools, hostile_report: Path, tmp_path: Path
+) -> None:
     """Control: with the CSP removed and a script injected, the same checks do fire."""
     page = tmp_path / "broken.html"
     html = hostile_report.read_text(encoding="utf-8")
     html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
-    page.write_text(html.replace("<main>", '<main><script>document.title="PWNED"</script>', 1), encoding="utf-8")
+    page.write_text(
+        html.replace("<main>", '<main><script>document.title="PWNED"</script>', 1), encoding="utf-8"
+    )
     browser.open(page)
     assert browser.evaluate(PWNED) is True

@@ -54,8 +54,13 @@ def first_run(cli, tmp_path: Path, graph: GraphServer, graph_env: str) -> dict[s
     doc = json.loads((reports / "enforcer-report.json").read_bytes())
     open_before = _query("SELECT fingerprint FROM findings WHERE resolved IS NULL")
     assert open_before, "the tenant has failing findings to lose"
-    return {"config": config, "reports": reports, "run_id": doc["run"]["id"], "files": _files(reports),
-            "open": sorted(open_before)}
+    return {
+        "config": config,
+        "reports": reports,
+        "run_id": doc["run"]["id"],
+        "files": _files(reports),
+        "open": sorted(open_before),
+    }
 
 
 def _assert_nothing_lost(first: dict[str, Any], *, reports_rewritten: bool) -> None:
@@ -82,8 +87,9 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_graph_fault_leaves_run_incomplete_and_nothing_fixed(cli, first_run: dict[str, Any], graph: GraphServer,
-                                                             fault: str) -> None:
+def test_graph_fault_leaves_run_incomplete_and_nothing_fixed(
+    cli, first_run: dict[str, Any], graph: GraphServer, fault: str
+) -> None:
     graph.inject(**FAULTS[fault])
     res = cli("run", "--config", str(first_run["config"]), "--as-of", AS_OF)
     assert res.code == 3, (res.code, res.err)
@@ -102,8 +108,15 @@ def test_graph_fault_leaves_run_incomplete_and_nothing_fixed(cli, first_run: dic
 def test_reports_path_under_a_regular_file(cli, first_run: dict[str, Any], tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    res = cli("run", "--config", str(first_run["config"]), "--as-of", AS_OF,
-              "--reports-dir", str(blocker / "reports"))
+    res = cli(
+        "run",
+        "--config",
+        str(first_run["config"]),
+        "--as-of",
+        AS_OF,
+        "--reports-dir",
+        str(blocker / "reports"),
+    )
     assert res.code == 2 and "Traceback" not in res.err
     assert res.err.strip().splitlines()[-1].startswith("enforcer: cannot create reports folder")
     assert blocker.read_text() == "x"
@@ -112,14 +125,21 @@ def test_reports_path_under_a_regular_file(cli, first_run: dict[str, Any], tmp_p
 
 def _child_run(first: dict[str, Any], preexec: Any = None) -> subprocess.CompletedProcess:
     env = child_env(ENFORCER_HARDENING_GRAPH_TOKEN=GRAPH_TOKEN)
-    return subprocess.run([sys.executable, "-m", "enforcer", "run", "--config", str(first["config"]),
-                           "--as-of", AS_OF], env=env, cwd=first["config"].parent, capture_output=True,
-                          text=True, timeout=120, preexec_fn=preexec)
+    return subprocess.run(
+        [sys.executable, "-m", "enforcer", "run", "--config", str(first["config"]), "--as-of", AS_OF],
+        env=env,
+        cwd=first["config"].parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=preexec,
+    )
 
 
 def test_full_disk_file_size_limit_keeps_everything(first_run: dict[str, Any]) -> None:
     """RLIMIT_FSIZE in the child: no file may grow past a few KiB, as on a full disk (the
     store's file is bigger already, so the store cannot grow either)."""
+
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 
@@ -129,13 +149,18 @@ def test_full_disk_file_size_limit_keeps_everything(first_run: dict[str, Any]) -
     _assert_nothing_lost(first_run, reports_rewritten=False)
 
 
-def test_full_reports_filesystem_keeps_previous_reports(cli, tmp_path: Path, graph: GraphServer,
-                                                        graph_env: str) -> None:
+def test_full_reports_filesystem_keeps_previous_reports(
+    cli, tmp_path: Path, graph: GraphServer, graph_env: str
+) -> None:
     """A real full filesystem (a 512 KiB tmpfs) for the reports folder only; the store is fine."""
     mnt = tmp_path / "small"
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)], capture_output=True
+        ).returncode
+        != 0
+    ):
         if os.environ.get("CI"):
             pytest.fail("cannot mount a tmpfs in CI; the RLIMIT test covers the writer, this one must run")
         pytest.skip("mounting a tmpfs needs root")
@@ -158,14 +183,20 @@ def test_full_reports_filesystem_keeps_previous_reports(cli, tmp_path: Path, gra
         subprocess.run(["umount", str(mnt)], check=False)
 
 
-def test_sigterm_during_a_slow_read_marks_the_run_incomplete(first_run: dict[str, Any],
-                                                             graph: GraphServer) -> None:
+def test_sigterm_during_a_slow_read_marks_the_run_incomplete(
+    first_run: dict[str, Any], graph: GraphServer
+) -> None:
     graph.inject(DEVICES, kind="slow", delay=0.9, times=-1)  # under the 1 s timeout: slow, not failing
     env = child_env(ENFORCER_HARDENING_GRAPH_TOKEN=GRAPH_TOKEN)
     before = len(graph.requests_to(DEVICES))
-    proc = subprocess.Popen([sys.executable, "-m", "enforcer", "run", "--config", str(first_run["config"]),
-                             "--as-of", AS_OF], env=env, cwd=first_run["config"].parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "enforcer", "run", "--config", str(first_run["config"]), "--as-of", AS_OF],
+        env=env,
+        cwd=first_run["config"].parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while len(graph.requests_to(DEVICES)) == before and time.monotonic() < deadline:

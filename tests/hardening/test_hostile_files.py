@@ -29,7 +29,9 @@ def test_deeply_nested_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_alias_bomb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bomb = "".join(f"l{i}: &l{i} [" + ",".join([f"*l{i-1}"] * 9 if i else ["lol"] * 9) + "]\n" for i in range(9))
+    bomb = "".join(
+        f"l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 9 if i else ["lol"] * 9) + "]\n" for i in range(9)
+    )
     code, err = run_validate(tmp_path, bomb, capsys)
     assert code == 2 and "aliases" in err and "pack.yaml:2:" in err
 

@@ -15,8 +15,12 @@ from tests.hardening.safety import HOSTILE_NAMES, check_report_folder, check_ter
 from tests.services.graph_server import GraphServer, Tenant, _Handler
 
 pytestmark = pytest.mark.graph
-IDENTITY = {"roles": [{"role": "staff", "attribute": "employeeType", "value": "Staff"},
-                      {"role": "pupil", "attribute": "employeeType", "value": "Pupil"}]}
+IDENTITY = {
+    "roles": [
+        {"role": "staff", "attribute": "employeeType", "value": "Staff"},
+        {"role": "pupil", "attribute": "employeeType", "value": "Pupil"},
+    ]
+}
 
 
 def _user(tenant: Tenant, ident: str, **fields: Any) -> dict[str, Any]:
@@ -47,10 +51,18 @@ def _find(doc: dict[str, Any], subject: str, rule: str) -> dict[str, Any]:
 
 def test_hostile_names_from_graph_are_inert(cli, tmp_path: Path, tenant: Tenant, graph_env: str) -> None:
     for key, name in HOSTILE_NAMES.items():
-        tenant.users.append(_user(tenant, f"u-{key}", displayName=name, userPrincipalName=f"{name}@stexample.sch.uk",
-                                  passwordPolicies="DisablePasswordExpiration"))
-        tenant.devices.append(_device(tenant, f"d-{key}", deviceName=name, userPrincipalName=name,
-                                      isEncrypted=False))
+        tenant.users.append(
+            _user(
+                tenant,
+                f"u-{key}",
+                displayName=name,
+                userPrincipalName=f"{name}@stexample.sch.uk",
+                passwordPolicies="DisablePasswordExpiration",
+            )
+        )
+        tenant.devices.append(
+            _device(tenant, f"d-{key}", deviceName=name, userPrincipalName=name, isEncrypted=False)
+        )
     with GraphServer(tenant, token=GRAPH_TOKEN) as server:
         res, doc = _run(cli, tmp_path, server)
     assert res.code == 1 and doc["run"]["complete"] is True
@@ -61,15 +73,18 @@ def test_hostile_names_from_graph_are_inert(cli, tmp_path: Path, tenant: Tenant,
         assert d["status"] == "fail" and d["subject"]["owner"] == scrub(f"{name}"), key
 
 
-def test_graph_password_changed_before_1601_fails(cli, tmp_path: Path, tenant: Tenant, graph_env: str) -> None:
+def test_graph_password_changed_before_1601_fails(
+    cli, tmp_path: Path, tenant: Tenant, graph_env: str
+) -> None:
     tenant.users.append(_user(tenant, "old", lastPasswordChangeDateTime="1600-01-01T00:00:00Z"))
     with GraphServer(tenant, token=GRAPH_TOKEN) as server:
         _, doc = _run(cli, tmp_path, server)
     assert _find(doc, "old", "staff-password-max-age")["status"] == "fail"
 
 
-def test_graph_password_changed_in_the_far_future_is_an_error(cli, tmp_path: Path, tenant: Tenant,
-                                                              graph_env: str) -> None:
+def test_graph_password_changed_in_the_far_future_is_an_error(
+    cli, tmp_path: Path, tenant: Tenant, graph_env: str
+) -> None:
     tenant.users.append(_user(tenant, "future", lastPasswordChangeDateTime="9999-12-31T23:59:59Z"))
     tenant.users.append(_user(tenant, "garbage", lastPasswordChangeDateTime="not a date <b>"))
     with GraphServer(tenant, token=GRAPH_TOKEN) as server:
@@ -84,13 +99,15 @@ def test_graph_missing_attributes_are_errors(cli, tmp_path: Path, tenant: Tenant
     with GraphServer(tenant, token=GRAPH_TOKEN) as server:
         res, doc = _run(cli, tmp_path, server)
     mine = [f for f in doc["findings"] if f["subject"]["id"] in ("bare", "bare-dev")]
-    assert mine and not [f for f in mine if f["status"] == "pass" and f["rule"] != "account-role-known"], \
-        [(f["rule"], f["status"]) for f in mine if f["status"] == "pass"]
+    assert mine and not [f for f in mine if f["status"] == "pass" and f["rule"] != "account-role-known"], [
+        (f["rule"], f["status"]) for f in mine if f["status"] == "pass"
+    ]
     assert any(f["status"] == "error" for f in mine)
 
 
-def test_graph_duplicate_objects_give_one_finding_each(cli, tmp_path: Path, tenant: Tenant,
-                                                       graph_env: str) -> None:
+def test_graph_duplicate_objects_give_one_finding_each(
+    cli, tmp_path: Path, tenant: Tenant, graph_env: str
+) -> None:
     tenant.users.append(copy.deepcopy(tenant.users[1]))
     tenant.devices.append(copy.deepcopy(tenant.devices[0]))
     with GraphServer(tenant, token=GRAPH_TOKEN) as server:
@@ -100,20 +117,40 @@ def test_graph_duplicate_objects_give_one_finding_each(cli, tmp_path: Path, tena
     assert len(fps) == len(set(fps))
 
 
-def test_graph_unknown_enum_values_are_errors_not_passes(cli, tmp_path: Path, tenant: Tenant,
-                                                         graph_env: str) -> None:
-    tenant.devices.append(_device(tenant, "weird", operatingSystem="Plan9<script>", managementAgent="wizard",
-                                  managedDeviceOwnerType="<i>alien</i>", jailBroken="Perhaps", isEncrypted="yes"))
+def test_graph_unknown_enum_values_are_errors_not_passes(
+    cli, tmp_path: Path, tenant: Tenant, graph_env: str
+) -> None:
+    tenant.devices.append(
+        _device(
+            tenant,
+            "weird",
+            operatingSystem="Plan9<script>",
+            managementAgent="wizard",
+            managedDeviceOwnerType="<i>alien</i>",
+            jailBroken="Perhaps",
+            isEncrypted="yes",
+        )
+    )
     with GraphServer(tenant, token=GRAPH_TOKEN) as server:
         res, doc = _run(cli, tmp_path, server)
     mine = [f for f in doc["findings"] if f["subject"]["id"] == "weird"]
     assert mine and all(f["status"] == "error" for f in mine), [(f["rule"], f["status"]) for f in mine]
 
 
-def test_graph_lone_surrogate_and_ten_megabyte_name(cli, tmp_path: Path, tenant: Tenant, graph_env: str) -> None:
+def test_graph_lone_surrogate_and_ten_megabyte_name(
+    cli, tmp_path: Path, tenant: Tenant, graph_env: str
+) -> None:
     huge = "=" + "W" * (10 * 1024 * 1024)
-    tenant.users.append(_user(tenant, "big", displayName=huge, userPrincipalName=None,
-                              passwordPolicies="DisablePasswordExpiration", jobTitle="\ud83d<x>\udc00"))
+    tenant.users.append(
+        _user(
+            tenant,
+            "big",
+            displayName=huge,
+            userPrincipalName=None,
+            passwordPolicies="DisablePasswordExpiration",
+            jobTitle="\ud83d<x>\udc00",
+        )
+    )
     with GraphServer(tenant, token=GRAPH_TOKEN) as server:
         res, doc = _run(cli, tmp_path, server)
     f = _find(doc, "big", "staff-password-expiry-enabled")
@@ -154,12 +191,15 @@ class _InvalidUtf8Server(GraphServer):
 
         self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
 
-def test_graph_invalid_utf8_fails_the_source_not_the_run(cli, tmp_path: Path, tenant: Tenant,
-                                                         graph_env: str) -> None:
+def test_graph_invalid_utf8_fails_the_source_not_the_run(
+    cli, tmp_path: Path, tenant: Tenant, graph_env: str
+) -> None:
     tenant.users.append(_user(tenant, "bad-bytes", displayName="x@@BAD@@y"))
     with _InvalidUtf8Server(tenant, token=GRAPH_TOKEN) as server:
         res, doc = _run(cli, tmp_path, server)

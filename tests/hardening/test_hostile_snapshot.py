@@ -26,15 +26,35 @@ RECENT = "2025-01-01T00:00:00+00:00"
 
 
 def staff(ident: str, **fields: Any) -> dict[str, Any]:
-    base = {"kind": "account", "source": "x", "id": ident, "username": ident, "role": "staff", "enabled": True,
-            "password_last_set": RECENT, "must_change_password": False, "password_never_expires": False,
-            "password_not_required": False, "reversible_encryption": False, "password_max_age_days": 90}
+    base = {
+        "kind": "account",
+        "source": "x",
+        "id": ident,
+        "username": ident,
+        "role": "staff",
+        "enabled": True,
+        "password_last_set": RECENT,
+        "must_change_password": False,
+        "password_never_expires": False,
+        "password_not_required": False,
+        "reversible_encryption": False,
+        "password_max_age_days": 90,
+    }
     return {**base, **fields}
 
 
 def device(ident: str, **fields: Any) -> dict[str, Any]:
-    return {"kind": "device", "source": "x", "id": ident, "name": ident, "platform": "windows",
-            "form_factor": "laptop", "ownership": "school", "encrypted": False, **fields}
+    return {
+        "kind": "device",
+        "source": "x",
+        "id": ident,
+        "name": ident,
+        "platform": "windows",
+        "form_factor": "laptop",
+        "ownership": "school",
+        "encrypted": False,
+        **fields,
+    }
 
 
 def hostile_records() -> Iterator[dict[str, Any]]:
@@ -64,10 +84,15 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         else:
             os.environ["ENFORCER_HOME"] = old
     reports = folder / "reports"
-    return {"code": code, "out": out.getvalue(), "err": err.getvalue(), "reports": reports,
-            "doc": json.loads((reports / "enforcer-report.json").read_bytes()),
-            "html": (reports / "enforcer-report.html").read_text(encoding="utf-8"),
-            "csv": (reports / "enforcer-report.csv").read_bytes().decode("utf-8")}
+    return {
+        "code": code,
+        "out": out.getvalue(),
+        "err": err.getvalue(),
+        "reports": reports,
+        "doc": json.loads((reports / "enforcer-report.json").read_bytes()),
+        "html": (reports / "enforcer-report.html").read_text(encoding="utf-8"),
+        "csv": (reports / "enforcer-report.csv").read_bytes().decode("utf-8"),
+    }
 
 
 def test_hostile_names_run_completes_with_failures_only(hostile_run: dict[str, Any]) -> None:
@@ -86,7 +111,9 @@ def test_hostile_name_is_inert_in_every_format(hostile_run: dict[str, Any], key:
     expiry = next(f for f in mine if f["rule"] == "staff-password-expiry-enabled")
     assert expiry["status"] == "fail"  # the correct finding, whatever the name
     assert expiry["subject"]["name"] == scrub(name)  # JSON keeps the text (NUL / surrogates replaced)
-    dev = [f for f in doc["findings"] if f["subject"]["id"] == f"dev-{key}" and f["rule"] == "computer-encrypted"]
+    dev = [
+        f for f in doc["findings"] if f["subject"]["id"] == f"dev-{key}" and f["rule"] == "computer-encrypted"
+    ]
     assert dev and dev[0]["status"] == "fail" and dev[0]["subject"]["owner"] == scrub(name)
     # HTML: the escaped, visible form is there as text
     assert html.escape(visible(name), quote=True) in hostile_run["html"]
@@ -97,8 +124,9 @@ def test_hostile_name_is_inert_in_every_format(hostile_run: dict[str, Any], key:
     assert cells and all(visible(name, keep_cr=True) in c for c in cells)
 
 
-def _run(folder: Path, cli: Callable[..., CliResult], records: list[dict[str, Any]], *,
-         raw: bytes | None = None) -> tuple[CliResult, dict[str, Any]]:
+def _run(
+    folder: Path, cli: Callable[..., CliResult], records: list[dict[str, Any]], *, raw: bytes | None = None
+) -> tuple[CliResult, dict[str, Any]]:
     if raw is None:
         write_snapshot(folder / "dir.jsonl", records)
     else:
@@ -130,15 +158,18 @@ def test_password_set_in_year_one_fails(tmp_path: Path, cli) -> None:
 def test_password_set_in_the_far_future_is_an_error_not_a_pass(tmp_path: Path, cli) -> None:
     """A future "last changed" would pass an age rule for ever: it must not be believed."""
     _, doc = _run(tmp_path, cli, [staff("future", password_last_set="9999-12-31T23:59:59+00:00")])
-    finding = next(f for f in doc["findings"] if f["subject"]["id"] == "future"
-                   and f["rule"] == "staff-password-max-age")
+    finding = next(
+        f for f in doc["findings"] if f["subject"]["id"] == "future" and f["rule"] == "staff-password-max-age"
+    )
     assert finding["status"] == "error" and "in the future" in finding["message"]
 
 
 def test_volunteer_expiry_never_fails_and_unknown_is_an_error(tmp_path: Path, cli) -> None:
-    records = [staff("v-never", role="volunteer", has_expiry=False),
-               staff("v-set", role="volunteer", has_expiry=True, account_expires="2025-06-30T00:00:00+00:00"),
-               staff("v-unknown", role="volunteer")]
+    records = [
+        staff("v-never", role="volunteer", has_expiry=False),
+        staff("v-set", role="volunteer", has_expiry=True, account_expires="2025-06-30T00:00:00+00:00"),
+        staff("v-unknown", role="volunteer"),
+    ]
     _, doc = _run(tmp_path, cli, records)
     assert _status(doc, "v-never", "volunteer-account-expires") == "fail"
     assert _status(doc, "v-set", "volunteer-account-expires") == "pass"
@@ -150,8 +181,9 @@ def test_missing_attributes_are_errors_never_passes(tmp_path: Path, cli) -> None
     bare_device = {"kind": "device", "source": "x", "id": "bare-dev"}
     res, doc = _run(tmp_path, cli, [bare, bare_device])
     mine = [f for f in doc["findings"] if f["subject"]["id"] in ("bare", "bare-dev")]
-    assert mine and all(f["status"] == "error" for f in mine if f["rule"] != "account-role-known"), \
-        [(f["rule"], f["status"]) for f in mine]
+    assert mine and all(f["status"] == "error" for f in mine if f["rule"] != "account-role-known"), [
+        (f["rule"], f["status"]) for f in mine
+    ]
     assert res.code == 1
 
 
@@ -163,11 +195,15 @@ def test_identical_duplicate_objects_give_one_finding(tmp_path: Path, cli) -> No
 
 
 def test_conflicting_duplicate_objects_are_an_error(tmp_path: Path, cli) -> None:
-    res, doc = _run(tmp_path, cli, [staff("dup", password_never_expires=True),
-                                    staff("dup", password_never_expires=False)])
+    res, doc = _run(
+        tmp_path, cli, [staff("dup", password_never_expires=True), staff("dup", password_never_expires=False)]
+    )
     assert res.code == 1
-    finding = next(f for f in doc["findings"] if f["subject"]["id"] == "dup"
-                   and f["rule"] == "staff-password-expiry-enabled")
+    finding = next(
+        f
+        for f in doc["findings"]
+        if f["subject"]["id"] == "dup" and f["rule"] == "staff-password-expiry-enabled"
+    )
     assert finding["status"] == "error" and "more than once" in finding["message"]
 
 
@@ -185,9 +221,17 @@ def test_unknown_device_platform_value_fails_the_source(tmp_path: Path, cli) -> 
 
 def test_invalid_utf8_fails_the_source_with_its_line(tmp_path: Path, cli) -> None:
     good = json.dumps(staff("ok")).encode()
-    raw = b"\n".join([json.dumps({**_header()}).encode(), good,
-                      b'{"kind": "account", "source": "x", "id": "bad\xff\xfe", "role": "staff"}',
-                      b'{"kind": "end", "records": 2}']) + b"\n"
+    raw = (
+        b"\n".join(
+            [
+                json.dumps({**_header()}).encode(),
+                good,
+                b'{"kind": "account", "source": "x", "id": "bad\xff\xfe", "role": "staff"}',
+                b'{"kind": "end", "records": 2}',
+            ]
+        )
+        + b"\n"
+    )
     res, doc = _run(tmp_path, cli, [], raw=raw)
     assert res.code == 3
     assert "dir.jsonl:3: not valid UTF-8" in doc["run"]["sources"][0]["error"]
@@ -201,11 +245,25 @@ def test_control_characters_in_a_source_error_are_shown_escaped(tmp_path: Path, 
 
 def test_ten_megabyte_attribute(tmp_path: Path, cli) -> None:
     huge = "<b>" + "A" * (10 * 1024 * 1024) + "</b>"
-    res, doc = _run(tmp_path, cli, [staff("big", username=None, display_name=huge, password_never_expires=True,
-                                          attributes={"department": huge})])
+    res, doc = _run(
+        tmp_path,
+        cli,
+        [
+            staff(
+                "big",
+                username=None,
+                display_name=huge,
+                password_never_expires=True,
+                attributes={"department": huge},
+            )
+        ],
+    )
     assert res.code == 1
-    finding = next(f for f in doc["findings"] if f["subject"]["id"] == "big"
-                   and f["rule"] == "staff-password-expiry-enabled")
+    finding = next(
+        f
+        for f in doc["findings"]
+        if f["subject"]["id"] == "big" and f["rule"] == "staff-password-expiry-enabled"
+    )
     assert finding["status"] == "fail" and finding["subject"]["name"] == huge
     assert len(res.out) < 20_000  # the terminal summary shortens names
     csv_text = (tmp_path / "reports" / "enforcer-report.csv").read_bytes().decode("utf-8")

@@ -72,8 +72,13 @@ def test_cap_holds_when_every_account_fails(cli, tmp_path: Path, tenant: Tenant,
     _all_staff_fail(tenant, 30)
     before = copy.deepcopy(tenant.users)
     with GraphServer(tenant, token=GRAPH_TOKEN) as server:
-        config = write_config(tmp_path, [graph_source_yaml(server)], identity=IDENTITY,
-                              policy=str(_pack(tmp_path, ENFORCED)), remediation={"max_changes": 5, "max_share": 1.0})
+        config = write_config(
+            tmp_path,
+            [graph_source_yaml(server)],
+            identity=IDENTITY,
+            policy=str(_pack(tmp_path, ENFORCED)),
+            remediation={"max_changes": 5, "max_share": 1.0},
+        )
         res = cli("run", "--config", str(config), "--as-of", AS_OF)
         assert _writes(server) == []
     assert "enforcement stopped" in res.err and "cap of 5" in res.err
@@ -82,15 +87,20 @@ def test_cap_holds_when_every_account_fails(cli, tmp_path: Path, tenant: Tenant,
     assert tenant.users == before
 
 
-def test_every_change_failing_at_the_server_applies_nothing(cli, tmp_path: Path, tenant: Tenant,
-                                                            graph_env: str) -> None:
+def test_every_change_failing_at_the_server_applies_nothing(
+    cli, tmp_path: Path, tenant: Tenant, graph_env: str
+) -> None:
     _all_staff_fail(tenant, 3)
     before = copy.deepcopy(tenant.users)
     with GraphServer(tenant, token=GRAPH_TOKEN) as server:
         server.inject(r"/users/[^/]+$", status=500, method="PATCH", times=-1)
-        config = write_config(tmp_path, [graph_source_yaml(server)], identity=IDENTITY,
-                              policy=str(_pack(tmp_path, ENFORCED)),
-                              remediation={"max_changes": 10, "max_share": 1.0})
+        config = write_config(
+            tmp_path,
+            [graph_source_yaml(server)],
+            identity=IDENTITY,
+            policy=str(_pack(tmp_path, ENFORCED)),
+            remediation={"max_changes": 10, "max_share": 1.0},
+        )
         res = cli("run", "--config", str(config), "--as-of", AS_OF)
         attempts = [w for w in _writes(server) if w.startswith("PATCH")]
     enforced = [a for a in _actions() if a[1] == "enforce"]
@@ -104,9 +114,13 @@ def test_undo_restores_exactly_what_was_there(cli, tmp_path: Path, tenant: Tenan
     target["passwordPolicies"] = "DisablePasswordExpiration, DisableStrongPassword"
     before = copy.deepcopy(tenant.users)
     with GraphServer(tenant, token=GRAPH_TOKEN) as server:
-        config = write_config(tmp_path, [graph_source_yaml(server)], identity=IDENTITY,
-                              policy=str(_pack(tmp_path, ENFORCED)),
-                              remediation={"max_changes": 5, "max_share": 1.0})
+        config = write_config(
+            tmp_path,
+            [graph_source_yaml(server)],
+            identity=IDENTITY,
+            policy=str(_pack(tmp_path, ENFORCED)),
+            remediation={"max_changes": 5, "max_share": 1.0},
+        )
         res = cli("run", "--config", str(config), "--as-of", AS_OF)
         assert [w for w in _writes(server) if w.startswith("PATCH")], res.err
         assert tenant.users != before  # the change really happened

@@ -53,8 +53,9 @@ def mailbox() -> Iterator[dict[str, Any]]:
             box["logins"].append(auth_data.login.decode())
         return AuthResult(success=ok, handled=False)
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=box["port"], authenticator=authenticator,
-                            auth_require_tls=False)
+    controller = Controller(
+        Handler(), hostname="127.0.0.1", port=box["port"], authenticator=authenticator, auth_require_tls=False
+    )
     controller.start()
     try:
         yield box
@@ -80,25 +81,60 @@ def test_canaries_stay_out_of_every_output(tmp_path: Path, mailbox: dict[str, An
         dead = _free_port()
         sources = [
             graph_source_yaml(server, name="entra", timeout_seconds=10),
-            json.dumps({"name": "entra-app", "type": "graph", "tenant_id": "school-tenant",
-                        "client_id": "00000000-0000-0000-0000-000000000001",
-                        "client_secret": {"env": "CANARY_CLIENT_SECRET"}, "authority": f"127.0.0.1:{dead}",
-                        "base_url": server.base_url, "max_retries": 0, "timeout_seconds": 5}),
-            json.dumps({"name": "dc", "type": "ad", "host": "127.0.0.1", "port": dead, "tls": "ldaps",
-                        "bind_dn": {"env": "CANARY_BIND_DN"}, "bind_password": {"file": "bind.secret"},
-                        "retries": 0, "connect_timeout": 1, "read_timeout": 1}),
+            json.dumps(
+                {
+                    "name": "entra-app",
+                    "type": "graph",
+                    "tenant_id": "school-tenant",
+                    "client_id": "00000000-0000-0000-0000-000000000001",
+                    "client_secret": {"env": "CANARY_CLIENT_SECRET"},
+                    "authority": f"127.0.0.1:{dead}",
+                    "base_url": server.base_url,
+                    "max_retries": 0,
+                    "timeout_seconds": 5,
+                }
+            ),
+            json.dumps(
+                {
+                    "name": "dc",
+                    "type": "ad",
+                    "host": "127.0.0.1",
+                    "port": dead,
+                    "tls": "ldaps",
+                    "bind_dn": {"env": "CANARY_BIND_DN"},
+                    "bind_password": {"file": "bind.secret"},
+                    "retries": 0,
+                    "connect_timeout": 1,
+                    "read_timeout": 1,
+                }
+            ),
         ]
-        email = {"enabled": True, "host": "127.0.0.1", "port": mailbox["port"], "starttls": False,
-                 "username": {"env": "CANARY_SMTP_USER"}, "password": {"env": "CANARY_SMTP_PASSWORD"},
-                 "sender": "enforcer@school.example", "recipients": ["eso@school.example"]}
+        email = {
+            "enabled": True,
+            "host": "127.0.0.1",
+            "port": mailbox["port"],
+            "starttls": False,
+            "username": {"env": "CANARY_SMTP_USER"},
+            "password": {"env": "CANARY_SMTP_PASSWORD"},
+            "sender": "enforcer@school.example",
+            "recipients": ["eso@school.example"],
+        }
         config = write_config(tmp_path, sources, email=email)
-        env = child_env(ENFORCER_HARDENING_GRAPH_TOKEN=CANARY_TOKEN, CANARY_CLIENT_SECRET=CANARY_CLIENT_SECRET,
-                        CANARY_BIND_DN="CN=enforcer,CN=Users,DC=school,DC=test",
-                        CANARY_SMTP_USER="digest", CANARY_SMTP_PASSWORD=CANARY_SMTP,
-                        ENFORCER_HOME=str(tmp_path / "home"))
-        proc = subprocess.Popen([sys.executable, "-m", "enforcer", "--verbose", "run", "--config", str(config),
-                                 "--as-of", AS_OF], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
+        env = child_env(
+            ENFORCER_HARDENING_GRAPH_TOKEN=CANARY_TOKEN,
+            CANARY_CLIENT_SECRET=CANARY_CLIENT_SECRET,
+            CANARY_BIND_DN="CN=enforcer,CN=Users,DC=school,DC=test",
+            CANARY_SMTP_USER="digest",
+            CANARY_SMTP_PASSWORD=CANARY_SMTP,
+            ENFORCER_HOME=str(tmp_path / "home"),
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "enforcer", "--verbose", "run", "--config", str(config), "--as-of", AS_OF],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         titles: list[bytes] = []
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
@@ -121,8 +157,9 @@ def test_canaries_stay_out_of_every_output(tmp_path: Path, mailbox: dict[str, An
     _assert_absent("email", b"".join(mailbox["messages"]))
 
 
-def test_traceback_in_a_verbose_log_is_redacted(capsys: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_traceback_in_a_verbose_log_is_redacted(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An internal error is logged with its traceback under --verbose; a secret in the exception
     text (a library echoing a connection string) must be redacted there too."""
     from enforcer.logs import setup_logging
@@ -141,13 +178,15 @@ def test_traceback_in_a_verbose_log_is_redacted(capsys: pytest.CaptureFixture[st
 
 
 def test_secret_echoed_in_a_source_error_is_redacted_in_reports_and_store(
-        tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A connector whose error message repeats a secret (as some LDAP servers and SDKs do) must not
     carry it into the report, the terminal or the store: the run redacts every source error."""
     from enforcer import sources as source_types
 
-    monkeypatch.setitem(source_types.SOURCE_TYPES, "echo", ("tests.hardening.echo_source",
-                                                            "tests.hardening.echo_source"))
+    monkeypatch.setitem(
+        source_types.SOURCE_TYPES, "echo", ("tests.hardening.echo_source", "tests.hardening.echo_source")
+    )
     monkeypatch.setenv("CANARY_ECHO", CANARY_BIND)
     config = write_config(tmp_path, ['{"name": "echo", "type": "echo", "password": {"env": "CANARY_ECHO"}}'])
     res = cli("run", "--config", str(config), "--as-of", AS_OF)

@@ -17,8 +17,18 @@ from connectors.graph.settings import Settings as GraphSettings
 from enforcer.config import EmailModel
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ad"
-VERIFY_OFF_NAMES = {"verify", "verify_tls", "tls_verify", "ssl_verify", "insecure", "validate", "check_hostname",
-                    "skip_verify", "no_verify", "verify_certificate"}
+VERIFY_OFF_NAMES = {
+    "verify",
+    "verify_tls",
+    "tls_verify",
+    "ssl_verify",
+    "insecure",
+    "validate",
+    "check_hostname",
+    "skip_verify",
+    "no_verify",
+    "verify_certificate",
+}
 AD_BASE = {"host": "dc.school.test", "bind_dn": {"env": "X"}, "bind_password": {"env": "Y"}}
 GRAPH_BASE = {"access_token": {"env": "T"}}
 
@@ -108,14 +118,17 @@ def test_email_starttls_verifies_the_server_certificate() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=True)
+    controller = Controller(
+        Handler(), hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=True
+    )
     controller.start()
     try:
         msg = EmailMessage()
         msg["Subject"] = "x"
         msg.set_content("x")
-        email = EmailModel(host="127.0.0.1", port=port, starttls=True, recipients=["a@b"],
-                           sender="enforcer@school.example")
+        email = EmailModel(
+            host="127.0.0.1", port=port, starttls=True, recipients=["a@b"], sender="enforcer@school.example"
+        )
         with pytest.raises(DigestError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
             send(msg, email, timeout=5)
     finally:

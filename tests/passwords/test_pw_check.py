@@ -14,35 +14,42 @@ from enforcer.passwords.policy import PasswordPolicy
 PUPIL = UserDetails(username="ajones23", name="Amelia Jones", school="St Aldhelm's C of E Primary")
 
 
-@pytest.mark.parametrize("candidate, expected", [
-    ("Summer2025!", "common_password_variant"),        # season + year
-    ("Autumn2024?", "common_password_variant"),
-    ("Winter#2026", "too_guessable"),
-    ("Aldhelms2024!", "school_word"),                   # school name + digits
-    ("Westbury#1", "school_word"),                      # town
-    ("K3strels!99", "school_word"),                     # team name, leetspeak
-    ("Amelia2016!", "contains_name"),                   # pupil's own name
-    ("J0nes#2016x", "contains_name"),
-    ("ajones23!!", "contains_username"),
-    ("P@ssw0rd1!", "common_password_variant"),          # leetspeak of common words
-    ("L3tm31n!", "common_password_variant"),
-    ("Footb@ll1!", "common_password_variant"),
-    ("password", "common_password"),
-    ("Qwerty123!", "common_password_variant"),
-])
-def test_school_flavoured_weak_passwords_are_refused(school: PasswordPolicy, candidate: str,
-                                                     expected: str) -> None:
+@pytest.mark.parametrize(
+    "candidate, expected",
+    [
+        ("Summer2025!", "common_password_variant"),  # season + year
+        ("Autumn2024?", "common_password_variant"),
+        ("Winter#2026", "too_guessable"),
+        ("Aldhelms2024!", "school_word"),  # school name + digits
+        ("Westbury#1", "school_word"),  # town
+        ("K3strels!99", "school_word"),  # team name, leetspeak
+        ("Amelia2016!", "contains_name"),  # pupil's own name
+        ("J0nes#2016x", "contains_name"),
+        ("ajones23!!", "contains_username"),
+        ("P@ssw0rd1!", "common_password_variant"),  # leetspeak of common words
+        ("L3tm31n!", "common_password_variant"),
+        ("Footb@ll1!", "common_password_variant"),
+        ("password", "common_password"),
+        ("Qwerty123!", "common_password_variant"),
+    ],
+)
+def test_school_flavoured_weak_passwords_are_refused(
+    school: PasswordPolicy, candidate: str, expected: str
+) -> None:
     verdict = check_password(candidate, school, PUPIL)
     assert not verdict.accepted
     assert expected in {r.code for r in verdict.reasons}
 
 
-@pytest.mark.parametrize("candidate", [
-    "vivid-otter-pancake-lantern-39",
-    "correct horse battery staple 7!",
-    "Marmalade+Telescope+Drizzle+42",
-    "xK9#mQ2$vLp8",
-])
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "vivid-otter-pancake-lantern-39",
+        "correct horse battery staple 7!",
+        "Marmalade+Telescope+Drizzle+42",
+        "xK9#mQ2$vLp8",
+    ],
+)
 def test_strong_passphrases_pass(school: PasswordPolicy, candidate: str) -> None:
     verdict = check_password(candidate, school, PUPIL)
     assert verdict.accepted, verdict.reasons

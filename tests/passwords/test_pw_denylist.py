@@ -24,8 +24,9 @@ def test_every_entry_is_on_the_deny_list() -> None:
 
 
 @pytest.mark.parametrize("policy_name", ["primary", "ncsc"])
-def test_a_sample_of_entries_is_refused_by_the_full_check(request: pytest.FixtureRequest,
-                                                          policy_name: str) -> None:
+def test_a_sample_of_entries_is_refused_by_the_full_check(
+    request: pytest.FixtureRequest, policy_name: str
+) -> None:
     policy: PasswordPolicy = request.getfixturevalue(policy_name)
     entries = read_entries()
     sample = entries[:500] + random.Random(6).sample(entries, 4_000)
@@ -40,15 +41,29 @@ def test_long_entries_are_refused_by_the_list_not_only_by_length() -> None:
     assert refused == longest
 
 
-@pytest.mark.parametrize("candidate", ["PASSWORD", "P@ssw0rd", "p4ssword!", "Summer2025!", "2025summer",
-                                       "Password1!", "!!monkey!!", "M0nk3y#1", "ILoveYou2"])
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "PASSWORD",
+        "P@ssw0rd",
+        "p4ssword!",
+        "Summer2025!",
+        "2025summer",
+        "Password1!",
+        "!!monkey!!",
+        "M0nk3y#1",
+        "ILoveYou2",
+    ],
+)
 def test_variants_are_caught(candidate: str) -> None:
     hit = ncsc_top100k().lookup(candidate)
     assert hit is not None
     assert hit.kind in (Match.EXACT, Match.VARIANT)
 
 
-@pytest.mark.parametrize("candidate", ["vivid-otter-pancake-lantern", "Kestrel-Drizzle-Oboe-41", "xK9#mQ2$vLp8"])
+@pytest.mark.parametrize(
+    "candidate", ["vivid-otter-pancake-lantern", "Kestrel-Drizzle-Oboe-41", "xK9#mQ2$vLp8"]
+)
 def test_unrelated_passwords_are_not_caught(candidate: str) -> None:
     assert ncsc_top100k().lookup(candidate) is None
 

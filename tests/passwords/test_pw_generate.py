@@ -54,11 +54,14 @@ def test_impossible_rules_are_a_usage_error() -> None:
 
 def test_roster_cohort_is_written_owner_only_and_atomically(tmp_path: Path, primary: PasswordPolicy) -> None:
     roster = tmp_path / "roster.csv"
-    roster.write_text("UPN,Forename,Surname,Year,Username,DOB,On Roll\n"
-                      "A100,Robin,Tulip,Year 1,rtulip,01/09/2018,Yes\n"
-                      "A101,Ava,Khan,Y5,akhan,02/03/2015,Yes\n"
-                      "A102,Left,Already,Y5,lalready,02/03/2015,No\n"
-                      "A103,Zed,Otter,Reception,zotter,12/12/2019,Yes\n", encoding="utf-8")
+    roster.write_text(
+        "UPN,Forename,Surname,Year,Username,DOB,On Roll\n"
+        "A100,Robin,Tulip,Year 1,rtulip,01/09/2018,Yes\n"
+        "A101,Ava,Khan,Y5,akhan,02/03/2015,Yes\n"
+        "A102,Left,Already,Y5,lalready,02/03/2015,No\n"
+        "A103,Zed,Otter,Reception,zotter,12/12/2019,Yes\n",
+        encoding="utf-8",
+    )
     pupils = cohort.read_roster(roster)
     assert [p.pupil_id for p in pupils] == ["A100", "A101", "A103"]
     issued = cohort.issue(pupils, primary)

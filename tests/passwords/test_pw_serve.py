@@ -33,8 +33,9 @@ def serve(primary: PasswordPolicy) -> Iterator[Any]:
         s.server_close()
 
 
-def post(addr: tuple[str, int], body: bytes, headers: dict[str, str] | None = None,
-         path: str = "/check") -> tuple[int, dict[str, Any], dict[str, str]]:
+def post(
+    addr: tuple[str, int], body: bytes, headers: dict[str, str] | None = None, path: str = "/check"
+) -> tuple[int, dict[str, Any], dict[str, str]]:
     conn = http.client.HTTPConnection(*addr, timeout=10)
     try:
         conn.request("POST", path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
@@ -84,10 +85,16 @@ def test_rate_limit_per_client(serve: Any) -> None:
     assert int(headers["Retry-After"]) >= 1
 
 
-@pytest.mark.parametrize("body, status", [
-    (b"not json", 400), (b'{"password": 5}', 400), (b"[]", 400),
-    (b'{"password": "x", "extra": "no"}', 400), (b"\xff\xfe", 400),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        (b"not json", 400),
+        (b'{"password": 5}', 400),
+        (b"[]", 400),
+        (b'{"password": "x", "extra": "no"}', 400),
+        (b"\xff\xfe", 400),
+    ],
+)
 def test_bad_requests(serve: Any, body: bytes, status: int) -> None:
     assert post(serve(), body)[0] == status
 

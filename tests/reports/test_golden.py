@@ -27,9 +27,12 @@ UPDATE = os.environ.get("ENFORCER_UPDATE_GOLDEN") == "1"
 @pytest.fixture(scope="module")
 def demo_result() -> RunResult:
     result = run(load_config(None), RunOptions(as_of=parse_as_of(AS_OF))).result
-    return dataclasses.replace(result, run_id="golden-demo",
-                               started=datetime(2025, 1, 15, 2, 0, 0, tzinfo=UTC),
-                               finished=datetime(2025, 1, 15, 2, 0, 5, tzinfo=UTC))
+    return dataclasses.replace(
+        result,
+        run_id="golden-demo",
+        started=datetime(2025, 1, 15, 2, 0, 0, tzinfo=UTC),
+        finished=datetime(2025, 1, 15, 2, 0, 5, tzinfo=UTC),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(REPORTERS))
@@ -40,11 +43,14 @@ def test_demo_school_matches_golden(name: str, demo_result: RunResult) -> None:
     if UPDATE:
         path.write_bytes(rendered)
     assert path.exists(), f"{path} missing: run with ENFORCER_UPDATE_GOLDEN=1 to create it"
-    assert rendered == path.read_bytes(), f"{path.name} differs: review, then regenerate with ENFORCER_UPDATE_GOLDEN=1"
+    assert rendered == path.read_bytes(), (
+        f"{path.name} differs: review, then regenerate with ENFORCER_UPDATE_GOLDEN=1"
+    )
 
 
 def test_demo_run_is_deterministic(demo_result: RunResult) -> None:
     again = run(load_config(None), RunOptions(as_of=parse_as_of(AS_OF))).result
-    again = dataclasses.replace(again, run_id=demo_result.run_id, started=demo_result.started,
-                                finished=demo_result.finished)
+    again = dataclasses.replace(
+        again, run_id=demo_result.run_id, started=demo_result.started, finished=demo_result.finished
+    )
     assert REPORTERS["json"].render(again) == REPORTERS["json"].render(demo_result)

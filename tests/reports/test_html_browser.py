@@ -37,8 +37,11 @@ def test_script_runs_under_its_csp_hash(tmp_path: Path, ordinary) -> None:
 
 def test_injected_script_is_blocked_even_if_escaping_failed(tmp_path: Path, ordinary) -> None:
     html = HtmlReporter().render(ordinary)
-    html = html.replace("<main>", '<main><script>document.title="PWNED"</script>'
-                                  '<img src="x" onerror="document.title=\'PWNED\'">', 1)
+    html = html.replace(
+        "<main>",
+        '<main><script>document.title="PWNED"</script><img src="x" onerror="document.title=\'PWNED\'">',
+        1,
+    )
     dom = _dom(html, tmp_path)
     assert "PWNED</title>" not in dom and "<title>Compliance report" in dom
 
@@ -46,16 +49,21 @@ def test_injected_script_is_blocked_even_if_escaping_failed(tmp_path: Path, ordi
 def test_hostile_report_shows_text_only(tmp_path: Path, hostile) -> None:
     dom = _dom(HtmlReporter().render(hostile), tmp_path)
     assert dom.count("<script") == 1 and "<img" not in dom
-    assert "&lt;script&gt;alert(\"x\")&lt;/script&gt;" in dom
+    assert '&lt;script&gt;alert("x")&lt;/script&gt;' in dom
 
 
 def test_sorting_and_filtering_work(tmp_path: Path) -> None:
     """Drive the real script: the CSP is dropped in this copy only so a test driver can run."""
-    findings = [make_finding("r", Status.FAIL, sev, SubjectKind.DEVICE, f"d{i}", name,
-                             owner=owner)
-                for i, (name, owner, sev) in enumerate([("BETA", "bob", Severity.LOW),
-                                                        ("ALPHA", "amy", Severity.HIGH),
-                                                        ("GAMMA", "gus", Severity.MEDIUM)])]
+    findings = [
+        make_finding("r", Status.FAIL, sev, SubjectKind.DEVICE, f"d{i}", name, owner=owner)
+        for i, (name, owner, sev) in enumerate(
+            [
+                ("BETA", "bob", Severity.LOW),
+                ("ALPHA", "amy", Severity.HIGH),
+                ("GAMMA", "gus", Severity.MEDIUM),
+            ]
+        )
+    ]
     html = HtmlReporter().render(make_result(findings))
     html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
     driver = """<script>

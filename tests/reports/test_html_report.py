@@ -57,7 +57,9 @@ def _sha(text: str) -> str:
 
 def test_csp_allows_exactly_our_script_and_style(ordinary) -> None:
     page = _parse(HtmlReporter().render(ordinary))
-    csp = next(a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    csp = next(
+        a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    )
     assert csp.startswith("default-src 'none';")
     assert len(page.scripts) == 1 and len(page.styles) == 1
     assert f"script-src 'sha256-{_sha(page.scripts[0])}'" in csp
@@ -91,8 +93,15 @@ def test_hostile_values_are_text_not_markup(hostile) -> None:
 
 
 def test_evidence_keys_are_escaped_too() -> None:
-    f = make_finding("r", Status.FAIL, Severity.LOW, SubjectKind.DEVICE, "d", "dev",
-                     evidence={'<img src=x onerror="alert(1)">': "v"})
+    f = make_finding(
+        "r",
+        Status.FAIL,
+        Severity.LOW,
+        SubjectKind.DEVICE,
+        "d",
+        "dev",
+        evidence={'<img src=x onerror="alert(1)">': "v"},
+    )
     html = HtmlReporter().render(make_result([f]))
     assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
 
@@ -125,8 +134,12 @@ def test_print_styles_and_incomplete_banner(ordinary) -> None:
 
 
 def test_history_section_with_trend_chart(ordinary) -> None:
-    extras = ReportExtras(trend=(TrendPoint("a", AS_OF, {"fail": 4}), TrendPoint("b", AS_OF, {"fail": 2})),
-                          new=ordinary.findings[:1], fixed=ordinary.findings[3:4], previous_run_id="a")
+    extras = ReportExtras(
+        trend=(TrendPoint("a", AS_OF, {"fail": 4}), TrendPoint("b", AS_OF, {"fail": 2})),
+        new=ordinary.findings[:1],
+        fixed=ordinary.findings[3:4],
+        previous_run_id="a",
+    )
     html = HtmlReporter().render(ordinary, extras=extras)
     assert '<section id="history"' in html and "<svg" in html
     assert re.search(r"New since the previous run.*: 1<", html)

@@ -36,8 +36,12 @@ def test_hostile_report_matches_schema_and_keeps_text(hostile) -> None:
 
 
 def test_report_with_history_matches_schema(ordinary) -> None:
-    extras = ReportExtras(trend=(TrendPoint("r1", AS_OF, {"fail": 2, "pass": 1}, complete=False),),
-                          new=ordinary.findings[:1], fixed=(), previous_run_id=None)
+    extras = ReportExtras(
+        trend=(TrendPoint("r1", AS_OF, {"fail": 2, "pass": 1}, complete=False),),
+        new=ordinary.findings[:1],
+        fixed=(),
+        previous_run_id=None,
+    )
     doc = _doc(ordinary, extras)
     assert validate(doc, SCHEMA) == []
     assert doc["history"]["trend"][0]["complete"] is False
@@ -64,8 +68,18 @@ def test_top_level_and_finding_key_order_is_fixed(ordinary) -> None:
     doc = _doc(ordinary)
     assert list(doc) == ["schema", "run", "summary", "findings"]
     assert doc["schema"] == "enforcer.report/1"
-    assert list(doc["findings"][0]) == ["rule", "title", "status", "severity", "subject", "evidence",
-                                        "message", "clause", "remediation", "fingerprint"]
+    assert list(doc["findings"][0]) == [
+        "rule",
+        "title",
+        "status",
+        "severity",
+        "subject",
+        "evidence",
+        "message",
+        "clause",
+        "remediation",
+        "fingerprint",
+    ]
 
 
 def test_findings_sorted_by_rule_kind_id(ordinary) -> None:

@@ -33,8 +33,10 @@ def test_incomplete_run_is_loud() -> None:
 
 
 def test_a_thousand_findings_stay_readable() -> None:
-    findings = [make_finding("many", Status.FAIL, Severity.HIGH, SubjectKind.ACCOUNT, f"u{i:04}", f"user{i:04}")
-                for i in range(1000)]
+    findings = [
+        make_finding("many", Status.FAIL, Severity.HIGH, SubjectKind.ACCOUNT, f"u{i:04}", f"user{i:04}")
+        for i in range(1000)
+    ]
     out = TerminalReporter().render(make_result(findings))
     assert out.count("account user") == MAX_SUBJECTS
     assert f"... and {1000 - MAX_SUBJECTS} more" in out
@@ -45,9 +47,22 @@ def test_hostile_names_cannot_drive_the_terminal(hostile) -> None:
     out = TerminalReporter().render(hostile, color=False)
     assert "\x1b" not in out and "\x07" not in out and "\r" not in out and "\u202e" not in out
     assert "... and 24 more" in out
-    forged = make_result([make_finding("r", Status.FAIL, Severity.LOW, SubjectKind.ACCOUNT, "a",
-                                       "x\nRun complete: every source was read.")], complete=False)
+    forged = make_result(
+        [
+            make_finding(
+                "r",
+                Status.FAIL,
+                Severity.LOW,
+                SubjectKind.ACCOUNT,
+                "a",
+                "x\nRun complete: every source was read.",
+            )
+        ],
+        complete=False,
+    )
     assert "Run complete" not in TerminalReporter().render(forged).replace("x\\nRun complete", "")
-    few = make_result([make_finding("r", Status.FAIL, Severity.LOW, SubjectKind.DEVICE, "d", "esc\x1b[2Jx\u202eyz")])
+    few = make_result(
+        [make_finding("r", Status.FAIL, Severity.LOW, SubjectKind.DEVICE, "d", "esc\x1b[2Jx\u202eyz")]
+    )
     assert "device esc\\x1b[2Jx\\u202eyz (demo)" in TerminalReporter().render(few)
     assert max(len(line) for line in out.splitlines()) < 260

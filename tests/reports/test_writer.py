@@ -31,9 +31,12 @@ def test_writes_latest_and_run_copies_private(tmp_path: Path, ordinary) -> None:
     out = tmp_path / "new" / "reports"
     paths = write_reports(ordinary, out, ["html", "json", "csv"])
     assert [p.name for p in paths] == [
-        "enforcer-report.html", f"enforcer-{ordinary.run_id}.html",
-        "enforcer-report.json", f"enforcer-{ordinary.run_id}.json",
-        "enforcer-report.csv", f"enforcer-{ordinary.run_id}.csv",
+        "enforcer-report.html",
+        f"enforcer-{ordinary.run_id}.html",
+        "enforcer-report.json",
+        f"enforcer-{ordinary.run_id}.json",
+        "enforcer-report.csv",
+        f"enforcer-{ordinary.run_id}.csv",
     ]
     assert _mode(out) == 0o700
     for p in paths:
@@ -110,15 +113,23 @@ def test_full_disk_leaves_previous_reports_intact(tmp_path: Path) -> None:
             sys.exit(0)
         sys.exit("no error raised")
     """)
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("REPORT-ERROR cannot write reports to")
     assert "File too large" in done.stdout
     names = sorted(os.listdir(tmp_path))
-    assert names == sorted(["enforcer-report.html", "enforcer-report.json", "enforcer-report.csv",
-                            "enforcer-20250115T020000Z.html", "enforcer-20250115T020000Z.json",
-                            "enforcer-20250115T020000Z.csv"])  # no temp files, no "second" copies
+    assert names == sorted(
+        [
+            "enforcer-report.html",
+            "enforcer-report.json",
+            "enforcer-report.csv",
+            "enforcer-20250115T020000Z.html",
+            "enforcer-20250115T020000Z.json",
+            "enforcer-20250115T020000Z.csv",
+        ]
+    )  # no temp files, no "second" copies
     latest = (tmp_path / "enforcer-report.json").read_text(encoding="utf-8")
     assert '"id": "20250115T020000Z"' in latest and '"findings": []' in latest
 

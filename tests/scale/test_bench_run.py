@@ -22,13 +22,24 @@ def bench_run() -> ModuleType:
 
 def test_table_shows_ratio_target_and_skipped_rows(bench_run: ModuleType) -> None:
     rows = [
-        {"figure": "evaluation throughput, 1.0M objects", "value": 20000.0, "unit": "objects/s",
-         "baseline": 100000.0, "baseline_name": "gunzip + json.loads", "ratio": 0.2, "target": "< 60 s for 1M",
-         "ok": False, "note": "61.0 s wall"},
+        {
+            "figure": "evaluation throughput, 1.0M objects",
+            "value": 20000.0,
+            "unit": "objects/s",
+            "baseline": 100000.0,
+            "baseline_name": "gunzip + json.loads",
+            "ratio": 0.2,
+            "target": "< 60 s for 1M",
+            "ok": False,
+            "note": "61.0 s wall",
+        },
         {"figure": "AD read + evaluate vs ldapsearch", "skipped": "no Samba DC: samba-tool not found"},
     ]
     text = bench_run.table(rows)
-    assert "| 20,000 objects/s | 100,000 objects/s gunzip + json.loads | 0.20x | < 60 s for 1M | MISSED |" in text
+    assert (
+        "| 20,000 objects/s | 100,000 objects/s gunzip + json.loads | 0.20x | < 60 s for 1M | MISSED |"
+        in text
+    )
     assert "| AD read + evaluate vs ldapsearch | skipped: no Samba DC: samba-tool not found |" in text
 
 

@@ -45,7 +45,9 @@ def test_another_seed_another_estate(tmp_path: Path, trio: tuple[Path, list[Scho
     assert all(ours[name] != theirs[name] for name in ours)
 
 
-def test_a_school_does_not_depend_on_the_estate_size(tmp_path: Path, trio: tuple[Path, list[SchoolEntry]]) -> None:
+def test_a_school_does_not_depend_on_the_estate_size(
+    tmp_path: Path, trio: tuple[Path, list[SchoolEntry]]
+) -> None:
     """The trust of 20 is the first 20 schools of the contractor's estate with the same seed."""
     one = tmp_path / "one"
     write_estate(EstateSpec(schools=1, seed=11, accounts_per_school=120, devices_per_school=60), one)
@@ -135,24 +137,31 @@ def test_cli_generates_and_is_deterministic(tmp_path: Path, capsys: pytest.Captu
     assert _bytes(tmp_path / "a") == _bytes(tmp_path / "b")
 
 
-def test_the_written_configuration_runs_the_whole_estate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_written_configuration_runs_the_whole_estate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """``enforcer.yaml`` beside the snapshots: one ``enforcer run`` covers every school."""
     out = tmp_path / "estate"
     entries = write_estate(EstateSpec(schools=2, seed=8, accounts_per_school=60, devices_per_school=20), out)
     reports = tmp_path / "reports"
-    code = main(["-q", "run", "--config", str(out / CONFIG), "--reports-dir", str(reports), "--as-of", "2026-03-01"])
+    code = main(
+        ["-q", "run", "--config", str(out / CONFIG), "--reports-dir", str(reports), "--as-of", "2026-03-01"]
+    )
     assert code == 1  # the demo schools carry planted violations
     estate = json.loads((reports / "estate-report.json").read_text(encoding="utf-8"))
     assert {s["id"]: s["complete"] for s in estate["schools"]} == {e.source: True for e in entries}
 
 
-@pytest.mark.parametrize("bad", [
-    ["--schools", "0", "--out", "x"],
-    ["--objects", "0", "--out", "x"],
-    ["--schools", "1", "--out", "x", "--as-of", "soon"],
-    ["--schools", "1"],
-    ["--schools", "1", "--objects", "5", "--out", "x"],
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--schools", "0", "--out", "x"],
+        ["--objects", "0", "--out", "x"],
+        ["--schools", "1", "--out", "x", "--as-of", "soon"],
+        ["--schools", "1"],
+        ["--schools", "1", "--objects", "5", "--out", "x"],
+    ],
+)
 def test_cli_usage_errors_exit_2(tmp_path: Path, bad: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "generate", *[str(tmp_path / b) if b == "x" else b for b in bad]]) == 2
     assert "Traceback" not in capsys.readouterr().err

@@ -70,13 +70,23 @@ def test_builder_refuses_what_it_cannot_build_faithfully() -> None:
 
 
 def _blank() -> list[object]:
-    return [Account(source="s", id="a"), Account(source="s", id="p", role=Role.PUPIL), Device(source="s", id="d"),
-            DomainPolicy(source="s", id="dom"), RosterEntry(source="s", pupil_id="r")]
+    return [
+        Account(source="s", id="a"),
+        Account(source="s", id="p", role=Role.PUPIL),
+        Device(source="s", id="d"),
+        DomainPolicy(source="s", id="dom"),
+        RosterEntry(source="s", pupil_id="r"),
+    ]
 
 
 def test_fast_subject_is_subject_of(school: DemoSchool) -> None:
-    records = [*school.records(), *school.roster, *_blank(),
-               Account(source="s", id="u", upn="u@x"), Account(source="s", id="n", display_name="N")]
+    records = [
+        *school.records(),
+        *school.roster,
+        *_blank(),
+        Account(source="s", id="u", upn="u@x"),
+        Account(source="s", id="n", display_name="N"),
+    ]
     assert {type(r) for r in records} == {Account, Device, DomainPolicy, RosterEntry}
     for record in records:
         assert _subject_of(record) == Subject.of(record)
@@ -131,16 +141,19 @@ def test_record_lines_with_whitespace_read_as_json_loads_reads_them(tmp_path: Pa
     assert list(read_records(_snapshot_with(tmp_path, line))) == expected
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    (b'{"kind": "account", "source": "s", "id": "1"} {"x": 1}', "not valid JSON: Extra data"),
-    (b'{"kind": "account", "source": "s", "id": "1"', "not valid JSON"),
-    (b"", "end record says"),  # a blank line is skipped: the end record then disagrees
-    (b"x", "not valid JSON: Expecting value"),
-    (b'"text"', "a record is a JSON object"),
-    (b"NaN", "a record is a JSON object"),
-    (b"[1, 2]", "a record is a JSON object"),
-    (b'{"kind": "account", "id": "\xff"}', "not valid UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'{"kind": "account", "source": "s", "id": "1"} {"x": 1}', "not valid JSON: Extra data"),
+        (b'{"kind": "account", "source": "s", "id": "1"', "not valid JSON"),
+        (b"", "end record says"),  # a blank line is skipped: the end record then disagrees
+        (b"x", "not valid JSON: Expecting value"),
+        (b'"text"', "a record is a JSON object"),
+        (b"NaN", "a record is a JSON object"),
+        (b"[1, 2]", "a record is a JSON object"),
+        (b'{"kind": "account", "id": "\xff"}', "not valid UTF-8"),
+    ],
+)
 def test_bad_record_lines_keep_their_errors(tmp_path: Path, line: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message) as err:
         list(read_records(_snapshot_with(tmp_path, line)))

@@ -13,8 +13,24 @@ from connectors.demo.settings import Settings
 from connectors.snapshot import _DECODE, _FIELDS, KINDS, _construct, encode_record
 from tests.demo.test_snapshot_format import every_model
 
-ODD_VALUES: list[Any] = [None, 0, 7, True, False, "x", "", [], ["a", None], {}, {"k": 1}, 1.5,
-                         "2026-01-01", "2026-01-01T00:00:00", "2026-01-01T00:00:00+00:00", "staff"]
+ODD_VALUES: list[Any] = [
+    None,
+    0,
+    7,
+    True,
+    False,
+    "x",
+    "",
+    [],
+    ["a", None],
+    {},
+    {"k": 1},
+    1.5,
+    "2026-01-01",
+    "2026-01-01T00:00:00",
+    "2026-01-01T00:00:00+00:00",
+    "staff",
+]
 
 
 def _outcome(fn: Any, obj: dict[str, Any], source: str | None) -> tuple[str, Any]:
@@ -25,7 +41,9 @@ def _outcome(fn: Any, obj: dict[str, Any], source: str | None) -> tuple[str, Any
 
 
 def _records() -> list[Any]:
-    school = generate(Settings(seed=5, pupils=60, staff=10, devices=40), "demo", datetime(2026, 3, 1, tzinfo=UTC))
+    school = generate(
+        Settings(seed=5, pupils=60, staff=10, devices=40), "demo", datetime(2026, 3, 1, tzinfo=UTC)
+    )
     return [*school.records(), *every_model()]
 
 

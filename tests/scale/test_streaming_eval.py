@@ -37,8 +37,13 @@ def school() -> DemoSchool:
 
 def _blank() -> list[object]:
     """Records with nothing known: every leaf is unknown."""
-    return [Account(source="s", id="a"), Account(source="s", id="p", role=Role.PUPIL), Device(source="s", id="d"),
-            DomainPolicy(source="s", id="dom"), RosterEntry(source="s", pupil_id="r")]
+    return [
+        Account(source="s", id="a"),
+        Account(source="s", id="p", role=Role.PUPIL),
+        Device(source="s", id="d"),
+        DomainPolicy(source="s", id="dom"),
+        RosterEntry(source="s", pupil_id="r"),
+    ]
 
 
 @pytest.mark.parametrize("pack_name", sorted(builtin_packs()))
@@ -59,8 +64,9 @@ def test_quick_test_agrees_with_traced_evaluate(pack_name: str, school: DemoScho
                 if cond is None:
                     continue
                 ctx = engine_ctx(record)
-                assert cond.test(record, engine.get, ctx) is cond.evaluate(record, engine.get, ctx, Trace()), \
-                    (rule.id, record)
+                assert cond.test(record, engine.get, ctx) is cond.evaluate(
+                    record, engine.get, ctx, Trace()
+                ), (rule.id, record)
                 compared += 1
     assert compared > 1000
 
@@ -72,8 +78,11 @@ def engine_ctx(record: object):  # noqa: ANN201 - the operators' context
 
 
 def test_engine_fingerprints_are_the_models_fingerprints(school: DemoSchool) -> None:
-    hostile = [Account(source="s\udcff", id="id\x1f\ud800", role=Role.STAFF),
-               Device(source="s", id="é🙂"), Account(source="s", id="a")]
+    hostile = [
+        Account(source="s\udcff", id="id\x1f\ud800", role=Role.STAFF),
+        Device(source="s", id="é🙂"),
+        Account(source="s", id="a"),
+    ]
     findings = evaluate(load_pack("primary-school"), [*school.records(), *hostile], AS_OF)
     assert findings
     for f in findings:
@@ -84,8 +93,15 @@ def test_fingerprints_after_an_unknown_selector() -> None:
     """A record whose first rule cannot tell if it applies still gets right fingerprints after."""
     from tests.unit.helpers import pack_from, rule_yaml
 
-    pack = pack_from(rule_yaml("account", "{key: enabled, op: eq, value: true}", "{key: is_admin, op: eq, value: true}",
-                               rid="first") + rule_yaml("account", "{key: enabled, op: eq, value: true}", rid="second"))
+    pack = pack_from(
+        rule_yaml(
+            "account",
+            "{key: enabled, op: eq, value: true}",
+            "{key: is_admin, op: eq, value: true}",
+            rid="first",
+        )
+        + rule_yaml("account", "{key: enabled, op: eq, value: true}", rid="second")
+    )
     findings = evaluate(pack, [Account(source="s", id="x", enabled=True)], AS_OF)
     assert [(f.rule, f.status) for f in findings] == [("first", Status.ERROR), ("second", Status.PASS)]
     assert all(f.fingerprint == fingerprint(f.rule, f.subject) for f in findings)
@@ -99,8 +115,12 @@ def test_every_finding_field_lands_in_its_place(school: DemoSchool) -> None:
     for f in findings:
         rule = pack.rule(f.rule)
         assert rule is not None
-        assert (f.title, f.severity, f.clause, f.remediation) == (rule.title, rule.severity, rule.clause,
-                                                                   rule.remediation)
+        assert (f.title, f.severity, f.clause, f.remediation) == (
+            rule.title,
+            rule.severity,
+            rule.clause,
+            rule.remediation,
+        )
         assert isinstance(f.subject, Subject) and isinstance(f.evidence, dict) and isinstance(f.message, str)
         assert f.exception is None
 

@@ -24,14 +24,38 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 V = "/v1.0"
-USER_DEFAULT = ("businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
-                "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id")
-PAGE_CAPS = {"/users": 999, "/education/users": 100, "/reports/authenticationMethods/userRegistrationDetails": 1000,
-             "/domains": 1000, "/deviceManagement/managedDevices": 1000, "/deviceManagement/detectedApps": 50,
-             "/deviceManagement/detectedApps/*/managedDevices": 200}
+USER_DEFAULT = (
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+)
+PAGE_CAPS = {
+    "/users": 999,
+    "/education/users": 100,
+    "/reports/authenticationMethods/userRegistrationDetails": 1000,
+    "/domains": 1000,
+    "/deviceManagement/managedDevices": 1000,
+    "/deviceManagement/detectedApps": 50,
+    "/deviceManagement/detectedApps/*/managedDevices": 200,
+}
 DEVICE_ACTIONS = ("syncDevice", "windowsDefenderUpdateSignatures", "remoteLock")
-CODES = {400: "BadRequest", 401: "InvalidAuthenticationToken", 404: "Request_ResourceNotFound",
-         429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
+CODES = {
+    400: "BadRequest",
+    401: "InvalidAuthenticationToken",
+    404: "Request_ResourceNotFound",
+    429: "TooManyRequests",
+    500: "InternalServerError",
+    503: "ServiceUnavailable",
+    504: "GatewayTimeout",
+}
 
 
 @dataclass
@@ -84,9 +108,17 @@ class Seen:
 
 
 def envelope(status: int, message: str) -> dict:
-    return {"error": {"code": CODES.get(status, "UnknownError"), "message": message,
-                      "innerError": {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-                                     "request-id": str(uuid.uuid4()), "client-request-id": str(uuid.uuid4())}}}
+    return {
+        "error": {
+            "code": CODES.get(status, "UnknownError"),
+            "message": message,
+            "innerError": {
+                "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                "request-id": str(uuid.uuid4()),
+                "client-request-id": str(uuid.uuid4()),
+            },
+        }
+    }
 
 
 class GraphServer:
@@ -112,7 +144,9 @@ class GraphServer:
 
         self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -135,8 +169,16 @@ class GraphServer:
     def base_url(self) -> str:
         return self.root + V
 
-    def inject(self, path: str, status: int = 429, retry_after: str | None = None, kind: str = "status",
-               times: int = 1, method: str | None = None, delay: float = 0.0) -> Fault:
+    def inject(
+        self,
+        path: str,
+        status: int = 429,
+        retry_after: str | None = None,
+        kind: str = "status",
+        times: int = 1,
+        method: str | None = None,
+        delay: float = 0.0,
+    ) -> Fault:
         fault = Fault(path, status, retry_after, kind, times, method, delay)
         with self._lock:
             self.faults.append(fault)
@@ -158,13 +200,17 @@ class GraphServer:
     def route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, dict, Any]:
         if not path.startswith(V + "/"):
             return 404, {}, envelope(404, f"Resource '{path}' does not exist")
-        p = path[len(V):]
+        p = path[len(V) :]
         t = self.tenant
         if method == "GET":
-            collections = {"/users": t.users, "/education/users": t.education_users,
-                           "/reports/authenticationMethods/userRegistrationDetails": t.registrations,
-                           "/domains": t.domains, "/deviceManagement/managedDevices": t.devices,
-                           "/deviceManagement/detectedApps": t.detected_apps}
+            collections = {
+                "/users": t.users,
+                "/education/users": t.education_users,
+                "/reports/authenticationMethods/userRegistrationDetails": t.registrations,
+                "/domains": t.domains,
+                "/deviceManagement/managedDevices": t.devices,
+                "/deviceManagement/detectedApps": t.detected_apps,
+            }
             if p in collections:
                 return self._page(p, p, collections[p], query)
             m = re.fullmatch(r"/deviceManagement/detectedApps/([^/]+)/managedDevices", p)
@@ -177,8 +223,11 @@ class GraphServer:
                 state = t.protection.get(m.group(1))
                 if state is None:
                     return 404, {}, envelope(404, "windowsProtectionState not found")
-                return 200, {}, {"@odata.context": f"{self.base_url}/$metadata#windowsProtectionState/$entity",
-                                 **state}
+                return (
+                    200,
+                    {},
+                    {"@odata.context": f"{self.base_url}/$metadata#windowsProtectionState/$entity", **state},
+                )
             m = re.fullmatch(r"/users/([^/]+)", p)
             if m:
                 user = self._user(m.group(1))
@@ -207,7 +256,8 @@ class GraphServer:
                 for k, v in body.items():
                     if k == "passwordProfile" and isinstance(v, dict):
                         user.setdefault("passwordProfile", {}).update(
-                            {kk: vv for kk, vv in v.items() if not kk.startswith("@")})
+                            {kk: vv for kk, vv in v.items() if not kk.startswith("@")}
+                        )
                     elif not k.startswith("@"):
                         user[k] = v
                 return 204, {}, None
@@ -216,7 +266,9 @@ class GraphServer:
     def _user(self, key: str) -> dict | None:
         return next((u for u in self.tenant.users if key in (u.get("id"), u.get("userPrincipalName"))), None)
 
-    def _page(self, path: str, cap_key: str, rows: list[dict], query: dict[str, str]) -> tuple[int, dict, Any]:
+    def _page(
+        self, path: str, cap_key: str, rows: list[dict], query: dict[str, str]
+    ) -> tuple[int, dict, Any]:
         select = query.get("$select")
         cap = self.caps[cap_key]
         if path == "/users" and select and "signinactivity" in select.casefold():
@@ -229,12 +281,20 @@ class GraphServer:
         token = query.get("$skiptoken", "o0")
         offset = int(token[1:])
         if token[0] == "o" and offset in self.empty_pages.get(path, ()):
-            return 200, {}, {"@odata.context": self.base_url + "/$metadata", "value": [],
-                             "@odata.nextLink": self._link(path, query, f"e{offset}")}
-        chunk = rows[offset:offset + size]
-        doc: dict[str, Any] = {"@odata.context": f"{self.base_url}/$metadata#{path.lstrip('/')}",
-                               "value": [_project(r, select, USER_DEFAULT if path == "/users" else None)
-                                         for r in chunk]}
+            return (
+                200,
+                {},
+                {
+                    "@odata.context": self.base_url + "/$metadata",
+                    "value": [],
+                    "@odata.nextLink": self._link(path, query, f"e{offset}"),
+                },
+            )
+        chunk = rows[offset : offset + size]
+        doc: dict[str, Any] = {
+            "@odata.context": f"{self.base_url}/$metadata#{path.lstrip('/')}",
+            "value": [_project(r, select, USER_DEFAULT if path == "/users" else None) for r in chunk],
+        }
         if offset + size < len(rows):
             doc["@odata.nextLink"] = self._link(path, query, f"o{offset + size}")
         return 200, {}, doc
@@ -321,8 +381,13 @@ class _Handler(BaseHTTPRequestHandler):
         for item in items:
             url = str(item.get("url", ""))
             if not url.startswith("/"):
-                out.append({"id": item.get("id"), "status": 400,
-                            "body": envelope(400, "Invalid request URL: batch URLs are relative.")})
+                out.append(
+                    {
+                        "id": item.get("id"),
+                        "status": 400,
+                        "body": envelope(400, "Invalid request URL: batch URLs are relative."),
+                    }
+                )
                 continue
             parts = urlsplit(url)
             path = V + parts.path
@@ -334,12 +399,21 @@ class _Handler(BaseHTTPRequestHandler):
             fault = srv.take_fault(seen.method, path)
             if fault is not None:
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-                out.append({"id": item.get("id"), "status": fault.status, "headers": headers,
-                            "body": envelope(fault.status, "Injected fault.")})
+                out.append(
+                    {
+                        "id": item.get("id"),
+                        "status": fault.status,
+                        "headers": headers,
+                        "body": envelope(fault.status, "Injected fault."),
+                    }
+                )
                 continue
             status, headers, result = srv.route(seen.method, path, query, item.get("body"))
-            entry: dict[str, Any] = {"id": item.get("id"), "status": status,
-                                     "headers": {"Content-Type": "application/json", **headers}}
+            entry: dict[str, Any] = {
+                "id": item.get("id"),
+                "status": status,
+                "headers": {"Content-Type": "application/json", **headers},
+            }
             if result is not None:
                 entry["body"] = result
             out.append(entry)

@@ -28,8 +28,20 @@ HOST = "127.0.0.1"
 USER = "enforcer"
 PASSWORD = "Pg-Test-Pass!2026"  # a throwaway server on loopback only
 DATABASE = "enforcer"
-FAST = ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-        "-c", "max_connections=40", "-c", "shared_buffers=16MB", "-c", "listen_addresses=" + HOST]
+FAST = [
+    "-c",
+    "fsync=off",
+    "-c",
+    "synchronous_commit=off",
+    "-c",
+    "full_page_writes=off",
+    "-c",
+    "max_connections=40",
+    "-c",
+    "shared_buffers=16MB",
+    "-c",
+    "listen_addresses=" + HOST,
+]
 
 
 class PostgresUnavailable(RuntimeError):
@@ -38,8 +50,10 @@ class PostgresUnavailable(RuntimeError):
 
 def bindir() -> Path | None:
     """The newest installed server's bin directory (Debian keeps them out of PATH)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     if found:
         return Path(found[-1]).parent
     on_path = shutil.which("initdb")
@@ -112,15 +126,44 @@ class PostgresServer:
         if self._as:
             shutil.chown(pwfile, "postgres", "postgres")
         data = self.dir / "data"
-        self._run([str(bin_ / "initdb"), "-D", str(data), "-U", USER, "--pwfile", str(pwfile),
-                   "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C", "--no-sync"])
+        self._run(
+            [
+                str(bin_ / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                USER,
+                "--pwfile",
+                str(pwfile),
+                "--auth",
+                "scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale",
+                "C",
+                "--no-sync",
+            ]
+        )
         pwfile.unlink()
         self.port = free_port()
         log = (self.dir / "server.log").open("wb")
         # Its own session, so a Ctrl-C in the terminal reaches pytest and not the server first.
-        self.proc = subprocess.Popen([*self._as, str(bin_ / "postgres"), "-D", str(data), "-p", str(self.port),
-                                      "-k", str(self.dir), *FAST], stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            [
+                *self._as,
+                str(bin_ / "postgres"),
+                "-D",
+                str(data),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.dir),
+                *FAST,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         self._wait_ready()
         self.admin(f"CREATE DATABASE {DATABASE}", database="postgres")
@@ -130,8 +173,9 @@ class PostgresServer:
         """One statement as the superuser, outside a transaction (CREATE DATABASE needs that)."""
         import psycopg
 
-        with psycopg.connect(host=HOST, port=self.port, user=USER, password=PASSWORD, dbname=database,
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host=HOST, port=self.port, user=USER, password=PASSWORD, dbname=database, autocommit=True
+        ) as conn:
             conn.execute(sql)
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
@@ -151,13 +195,18 @@ class PostgresServer:
                 return
             except Exception:  # noqa: BLE001 - "starting up" is expected for a moment; retried, then reported
                 time.sleep(0.05)
-        raise PostgresUnavailable(f"postgres did not accept connections within {timeout:.0f}s: {self._log_tail()}")
+        raise PostgresUnavailable(
+            f"postgres did not accept connections within {timeout:.0f}s: {self._log_tail()}"
+        )
 
     def _run(self, cmd: list[str]) -> None:
-        proc = subprocess.run([*self._as, *cmd], capture_output=True, text=True, timeout=120,
-                              cwd=str(self.dir))
+        proc = subprocess.run(
+            [*self._as, *cmd], capture_output=True, text=True, timeout=120, cwd=str(self.dir)
+        )
         if proc.returncode != 0:
-            raise PostgresUnavailable(f"{Path(cmd[0]).name} failed: {(proc.stderr or proc.stdout).strip()[-500:]}")
+            raise PostgresUnavailable(
+                f"{Path(cmd[0]).name} failed: {(proc.stderr or proc.stdout).strip()[-500:]}"
+            )
 
     def _log_tail(self) -> str:
         try:

@@ -28,8 +28,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from string import Template
 
-PACKAGES = ["samba", "samba-ad-dc", "samba-ad-provision", "samba-dsdb-modules", "samba-vfs-modules",
-            "winbind", "python3-samba", "ldb-tools", "ldap-utils"]
+PACKAGES = [
+    "samba",
+    "samba-ad-dc",
+    "samba-ad-provision",
+    "samba-dsdb-modules",
+    "samba-vfs-modules",
+    "winbind",
+    "python3-samba",
+    "ldb-tools",
+    "ldap-utils",
+]
 TOOLS = ["samba", "samba-tool", "ldbadd", "ldbmodify", "ldapsearch"]
 DATA = Path(__file__).resolve().parents[1] / "data" / "ad"
 REALM, DOMAIN = "SCHOOL.TEST", "SCHOOL"
@@ -126,10 +135,24 @@ class SambaDC:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"another test DC holds {LOCK_PATH} (and 127.0.0.1:389)") from None
                 time.sleep(1)
-        _run(["samba-tool", "domain", "provision", f"--realm={REALM}", f"--domain={DOMAIN}",
-              "--server-role=dc", "--dns-backend=NONE", f"--adminpass={ADMIN_PASSWORD}", "--host-name=dc1",
-              f"--targetdir={self.root}", "--option=interfaces = lo", "--option=bind interfaces only = yes",
-              "--option=server services = ldap cldap kdc"], timeout=300)
+        _run(
+            [
+                "samba-tool",
+                "domain",
+                "provision",
+                f"--realm={REALM}",
+                f"--domain={DOMAIN}",
+                "--server-role=dc",
+                "--dns-backend=NONE",
+                f"--adminpass={ADMIN_PASSWORD}",
+                "--host-name=dc1",
+                f"--targetdir={self.root}",
+                "--option=interfaces = lo",
+                "--option=bind interfaces only = yes",
+                "--option=server services = ldap cldap kdc",
+            ],
+            timeout=300,
+        )
         tls = self.root / "tls"
         tls.mkdir(mode=0o700)
         for name, target in (("dc.key", "key.pem"), ("dc.pem", "cert.pem"), ("ca.pem", "ca.pem")):
@@ -145,16 +168,19 @@ class SambaDC:
             "log file": str(self.root / "log.%m"),
             "pid directory": str(self.root / "run"),
         }
-        lines = [ln for ln in self.conf.read_text().splitlines()
-                 if ln.split("=", 1)[0].strip() not in extra]
+        lines = [ln for ln in self.conf.read_text().splitlines() if ln.split("=", 1)[0].strip() not in extra]
         at = lines.index("[global]") + 1
         lines[at:at] = [f"\t{k} = {v}" for k, v in extra.items()]
         self.conf.write_text("\n".join(lines) + "\n")
 
     def start(self, timeout: float = 60) -> None:
         log = open(self.root / "samba.out", "ab")  # noqa: SIM115 - owned by the child
-        self.proc = subprocess.Popen(["samba", "-F", "--debug-stdout", "-s", str(self.conf)],
-                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            ["samba", "-F", "--debug-stdout", "-s", str(self.conf)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -166,8 +192,11 @@ class SambaDC:
         raise RuntimeError(f"samba did not answer on 389/636 within {timeout}s: {self.tail()}")
 
     def _answers(self) -> bool:
-        proc = subprocess.run(["ldapsearch", "-x", "-H", f"ldap://{HOST}", "-s", "base", "-b", "",
-                               "defaultNamingContext"], capture_output=True, timeout=10)
+        proc = subprocess.run(
+            ["ldapsearch", "-x", "-H", f"ldap://{HOST}", "-s", "base", "-b", "", "defaultNamingContext"],
+            capture_output=True,
+            timeout=10,
+        )
         return proc.returncode == 0
 
     def stop(self) -> None:
@@ -210,21 +239,39 @@ class SambaDC:
         entries = [e for e in text.split("\n\n") if e.strip() and not _only_comments(e)]
         added = 0
         for i in range(0, len(entries), chunk):
-            path = self._write_tmp("\n\n".join(entries[i:i + chunk]) + "\n")
-            proc = _run(["ldbadd", "-H", str(self.sam), "-o", "batch_mode:1",
-                         f"--controls={OLD_PWDLASTSET_CONTROL}", str(path)], timeout=1800)
+            path = self._write_tmp("\n\n".join(entries[i : i + chunk]) + "\n")
+            proc = _run(
+                [
+                    "ldbadd",
+                    "-H",
+                    str(self.sam),
+                    "-o",
+                    "batch_mode:1",
+                    f"--controls={OLD_PWDLASTSET_CONTROL}",
+                    str(path),
+                ],
+                timeout=1800,
+            )
             path.unlink()
             got = re.search(r"Added (\d+) records", proc.stdout)
             n = int(got.group(1)) if got else 0
             added += n
-            if n != len(entries[i:i + chunk]):
+            if n != len(entries[i : i + chunk]):
                 break
         if added != expected:
             raise RuntimeError(f"ldbadd added {added} of {expected} entries: {proc.stderr.strip()[-800:]}")
 
     def modify_ldif(self, ldif: str, expected: int) -> None:
-        proc = _run(["ldbmodify", "-H", str(self.sam), f"--controls={OLD_PWDLASTSET_CONTROL}",
-                     str(self._write_tmp(ldif))], timeout=600)
+        proc = _run(
+            [
+                "ldbmodify",
+                "-H",
+                str(self.sam),
+                f"--controls={OLD_PWDLASTSET_CONTROL}",
+                str(self._write_tmp(ldif)),
+            ],
+            timeout=600,
+        )
         done = re.search(r"Modified (\d+) records", proc.stdout)
         if not done or int(done.group(1)) != expected:
             raise RuntimeError(f"ldbmodify: {proc.stdout.strip()} {proc.stderr.strip()[-800:]}")
@@ -246,13 +293,34 @@ class SambaDC:
         with ldap3.Connection(server, ADMIN_DN, ADMIN_PASSWORD, auto_bind=True, raise_exceptions=True) as c:
             c.modify(dn, {"unicodePwd": [(ldap3.MODIFY_REPLACE, [f'"{password}"'.encode("utf-16-le")])]})
 
-    def ldapsearch(self, base: str, flt: str, attributes: Iterable[str], page: int = 1000) -> tuple[float, int]:
+    def ldapsearch(
+        self, base: str, flt: str, attributes: Iterable[str], page: int = 1000
+    ) -> tuple[float, int]:
         """Time ``ldapsearch -E pr=N/noprompt`` over LDAPS as Administrator: (seconds, entries)."""
         env = {**os.environ, "LDAPTLS_CACERT": str(CA_FILE)}
         start = time.perf_counter()
-        proc = subprocess.run(["ldapsearch", "-LLL", "-x", "-H", f"ldaps://{HOST}", "-D", ADMIN_DN,
-                               "-w", ADMIN_PASSWORD, "-b", base, "-E", f"pr={page}/noprompt", flt,
-                               *attributes], env=env, capture_output=True, timeout=1800)
+        proc = subprocess.run(
+            [
+                "ldapsearch",
+                "-LLL",
+                "-x",
+                "-H",
+                f"ldaps://{HOST}",
+                "-D",
+                ADMIN_DN,
+                "-w",
+                ADMIN_PASSWORD,
+                "-b",
+                base,
+                "-E",
+                f"pr={page}/noprompt",
+                flt,
+                *attributes,
+            ],
+            env=env,
+            capture_output=True,
+            timeout=1800,
+        )
         took = time.perf_counter() - start
         if proc.returncode != 0:
             raise RuntimeError(f"ldapsearch failed: {proc.stderr.decode(errors='replace')[-500:]}")

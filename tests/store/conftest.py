@@ -64,22 +64,36 @@ def _self_signed(dirpath: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = dirpath / "cert.pem", dirpath / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
-def _serve(tmp_path: Path, tls: bool, user: str | None = None, password: str | None = None) -> Iterator[Mailbox]:
+def _serve(
+    tmp_path: Path, tls: bool, user: str | None = None, password: str | None = None
+) -> Iterator[Mailbox]:
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -91,8 +105,11 @@ def _serve(tmp_path: Path, tls: bool, user: str | None = None, password: str | N
             return "250 OK"
 
     def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user \
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == user
             and auth_data.password.decode() == password
+        )
         if ok:
             box.logins.append(user)
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd sends the 535 itself

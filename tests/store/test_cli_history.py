@@ -20,8 +20,14 @@ AS_OF = "2026-11-20"
 
 def cli(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ENFORCER_HOME": str(home), "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "enforcer", *args], cwd=ROOT, env=env, text=True,
-                          capture_output=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "enforcer", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +43,11 @@ def school(tmp_path: Path, snapshot: Path) -> Path:
     """A configuration reading a copy of the exported demo school."""
     (tmp_path / "school.jsonl").write_bytes(snapshot.read_bytes())
     cfg = tmp_path / "enforcer.yaml"
-    cfg.write_text("school: {name: Demo Primary School}\n"
-                   "sources:\n  - {name: school, type: snapshot, path: school.jsonl}\n"
-                   "reports: {dir: reports, formats: [html, json]}\n")
+    cfg.write_text(
+        "school: {name: Demo Primary School}\n"
+        "sources:\n  - {name: school, type: snapshot, path: school.jsonl}\n"
+        "reports: {dir: reports, formats: [html, json]}\n"
+    )
     return cfg
 
 
@@ -73,12 +81,23 @@ def test_two_runs_with_a_change_report_one_fixed_and_one_new(tmp_path: Path, sch
     per_subject: dict[str, int] = {}
     for r in db.execute("SELECT subject_id FROM run_findings"):
         per_subject[r["subject_id"]] = per_subject.get(r["subject_id"], 0) + 1
-    device = next(r for r in db.execute("SELECT * FROM run_findings WHERE rule = 'computer-encrypted' "
-                                        "AND status = 'fail' ORDER BY subject_id")
-                  if per_subject[r["subject_id"]] == 1)
+    device = next(
+        r
+        for r in db.execute(
+            "SELECT * FROM run_findings WHERE rule = 'computer-encrypted' "
+            "AND status = 'fail' ORDER BY subject_id"
+        )
+        if per_subject[r["subject_id"]] == 1
+    )
     accounts = [json.loads(x) for x in (tmp_path / "school.jsonl").read_text().splitlines()[1:]]
-    account = next(a for a in accounts if a.get("kind") == "account" and a.get("enabled") is True
-                   and a.get("role") == "staff" and a["id"] not in failing)
+    account = next(
+        a
+        for a in accounts
+        if a.get("kind") == "account"
+        and a.get("enabled") is True
+        and a.get("role") == "staff"
+        and a["id"] not in failing
+    )
     _edit(tmp_path / "school.jsonl", "device", device["subject_id"], encrypted=True)
     _edit(tmp_path / "school.jsonl", "account", account["id"], reversible_encryption=True)
 
@@ -87,7 +106,9 @@ def test_two_runs_with_a_change_report_one_fixed_and_one_new(tmp_path: Path, sch
     assert "Since the previous run: 1 new, 1 fixed" in second.stdout
     run2 = db.execute("SELECT * FROM runs ORDER BY started DESC LIMIT 1").fetchone()
     assert (run2["state"], run2["n_new"], run2["n_regressed"], run2["n_fixed"]) == ("complete", 1, 0, 1)
-    [new] = db.execute("SELECT * FROM run_findings WHERE run_id = ? AND change = 'new'", (run2["id"],)).fetchall()
+    [new] = db.execute(
+        "SELECT * FROM run_findings WHERE run_id = ? AND change = 'new'", (run2["id"],)
+    ).fetchall()
     assert (new["rule"], new["subject_id"]) == ("password-stored-non-reversibly", account["id"])
     fixed = db.execute("SELECT * FROM findings WHERE resolved IS NOT NULL").fetchall()
     assert [(f["rule"], f["subject_id"]) for f in fixed] == [("computer-encrypted", device["subject_id"])]
@@ -120,13 +141,37 @@ def test_review_queue_lists_devices_with_owner_and_age(tmp_path: Path, school: P
     item = owned[0][0]
     show = cli(home, "review", "--config", str(school), "show", item)
     assert f"owner: {owned[0][4]}" in show.stdout and "open for 0 days" in show.stdout
-    assert cli(home, "review", "--config", str(school), "note", item, "Ordered a TPM module",
-               "--author", "contractor").returncode == 0
+    assert (
+        cli(
+            home,
+            "review",
+            "--config",
+            str(school),
+            "note",
+            item,
+            "Ordered a TPM module",
+            "--author",
+            "contractor",
+        ).returncode
+        == 0
+    )
     assert cli(home, "review", "--config", str(school), "mark", item, "--by", "contractor").returncode == 0
     show = cli(home, "review", "--config", str(school), "show", item)
     assert "note (contractor" in show.stdout and "marked for remediation by contractor" in show.stdout
-    granted = cli(home, "review", "--config", str(school), "except", item, "--reason", "Awaiting TPM",
-                  "--approver", "Head teacher", "--expires", "2099-01-01")
+    granted = cli(
+        home,
+        "review",
+        "--config",
+        str(school),
+        "except",
+        item,
+        "--reason",
+        "Awaiting TPM",
+        "--approver",
+        "Head teacher",
+        "--expires",
+        "2099-01-01",
+    )
     assert granted.returncode == 0, granted.stderr
     cli(home, "run", "--config", str(school), "--as-of", AS_OF)
     db = _db(home)
@@ -136,14 +181,43 @@ def test_review_queue_lists_devices_with_owner_and_age(tmp_path: Path, school: P
 
 def test_exceptions_cli_add_list_remove(tmp_path: Path, school: Path) -> None:
     home = tmp_path / "home"
-    add = cli(home, "exceptions", "--config", str(school), "add", "--rule", "computer-encrypted",
-              "--selector", "name=DPS-PC-*", "--reason", "Suite PCs replaced in January",
-              "--approver", "Business manager", "--expires", "2099-01-31")
+    add = cli(
+        home,
+        "exceptions",
+        "--config",
+        str(school),
+        "add",
+        "--rule",
+        "computer-encrypted",
+        "--selector",
+        "name=DPS-PC-*",
+        "--reason",
+        "Suite PCs replaced in January",
+        "--approver",
+        "Business manager",
+        "--expires",
+        "2099-01-31",
+    )
     assert add.returncode == 0 and "Added exception store:1" in add.stdout
     ls = cli(home, "exceptions", "--config", str(school), "list")
     assert "selector name=DPS-PC-*" in ls.stdout and "(active)" in ls.stdout
-    bad = cli(home, "exceptions", "--config", str(school), "add", "--rule", "x", "--subject", "y",
-              "--reason", "r", "--approver", "a", "--expires", "2001-01-01")
+    bad = cli(
+        home,
+        "exceptions",
+        "--config",
+        str(school),
+        "add",
+        "--rule",
+        "x",
+        "--subject",
+        "y",
+        "--reason",
+        "r",
+        "--approver",
+        "a",
+        "--expires",
+        "2001-01-01",
+    )
     assert bad.returncode == 2 and "in the past" in bad.stderr
     assert cli(home, "exceptions", "--config", str(school), "remove", "1").returncode == 0
     assert "No exceptions." in cli(home, "exceptions", "--config", str(school), "list").stdout
@@ -152,14 +226,36 @@ def test_exceptions_cli_add_list_remove(tmp_path: Path, school: Path) -> None:
 def test_locked_store_is_one_line_exit_2_and_unchanged(tmp_path: Path, school: Path) -> None:
     home = tmp_path / "home"
     assert cli(home, "exceptions", "--config", str(school), "list").returncode == 0  # creates the store
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None);"
-                               "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(60)",
-                               str(home / "enforcer.db")], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None);"
+            "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(60)",
+            str(home / "enforcer.db"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        out = cli(home, "exceptions", "--config", str(school), "add", "--rule", "r", "--subject", "s",
-                  "--reason", "r", "--approver", "a", "--expires", "2099-01-01")
+        out = cli(
+            home,
+            "exceptions",
+            "--config",
+            str(school),
+            "add",
+            "--rule",
+            "r",
+            "--subject",
+            "s",
+            "--reason",
+            "r",
+            "--approver",
+            "a",
+            "--expires",
+            "2099-01-01",
+        )
     finally:
         holder.kill()
         holder.wait()
@@ -184,8 +280,10 @@ def test_corrupt_store_is_one_line_exit_2_and_untouched(tmp_path: Path, school: 
 @pytest.mark.smtp
 def test_run_sends_the_digest(tmp_path: Path, school: Path, smtp_server) -> None:
     home = tmp_path / "home"
-    school.write_text(school.read_text() + f"email: {{enabled: true, host: 127.0.0.1, port: {smtp_server.port}, "
-                      "starttls: false, recipients: [eso@school.example]}\n")
+    school.write_text(
+        school.read_text() + f"email: {{enabled: true, host: 127.0.0.1, port: {smtp_server.port}, "
+        "starttls: false, recipients: [eso@school.example]}\n"
+    )
     out = cli(home, "run", "--config", str(school), "--as-of", AS_OF)
     assert out.returncode == 1 and "digest sent to eso@school.example" in out.stderr
     [env] = smtp_server.messages
@@ -195,9 +293,11 @@ def test_run_sends_the_digest(tmp_path: Path, school: Path, smtp_server) -> None
 def test_exceptions_file_named_in_the_config(tmp_path: Path, school: Path) -> None:
     home = tmp_path / "home"
     exc = tmp_path / "school.exceptions.yaml"
-    exc.write_text("exceptions:\n  - rule: computer-encrypted\n    selector: {kind: device, name: 'DPS-PC-*'}\n"
-                   "    reason: Suite PCs replaced in January\n    approver: Business manager\n"
-                   "    expires: 2099-01-31\n")
+    exc.write_text(
+        "exceptions:\n  - rule: computer-encrypted\n    selector: {kind: device, name: 'DPS-PC-*'}\n"
+        "    reason: Suite PCs replaced in January\n    approver: Business manager\n"
+        "    expires: 2099-01-31\n"
+    )
     school.write_text(school.read_text() + "exceptions: school.exceptions.yaml\n")
     assert cli(home, "run", "--config", str(school), "--as-of", AS_OF).returncode == 1
     report = json.loads((tmp_path / "reports" / "enforcer-report.json").read_text())

@@ -44,8 +44,14 @@ def test_digest_arrives_at_loopback_server(store, smtp_server, tmp_path) -> None
     res, diff = _diff(store)
     report = tmp_path / "r.html"
     report.write_text("<html>report</html>")
-    cfg = EmailModel(enabled=True, host=smtp_server.host, port=smtp_server.port, starttls=False,
-                     sender="enforcer@school.example", recipients=["eso@school.example", "head@school.example"])
+    cfg = EmailModel(
+        enabled=True,
+        host=smtp_server.host,
+        port=smtp_server.port,
+        starttls=False,
+        sender="enforcer@school.example",
+        recipients=["eso@school.example", "head@school.example"],
+    )
     send(compose(res, diff, cfg, report), cfg)
     [env] = smtp_server.messages
     assert env.rcpt_tos == ["eso@school.example", "head@school.example"]
@@ -59,9 +65,15 @@ def test_digest_over_starttls_with_credentials_from_environment(store, smtp_tls_
     res, diff = _diff(store)
     monkeypatch.setenv("TEST_SMTP_USER", "digest")
     monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret-Pass")
-    cfg = EmailModel(enabled=True, host="localhost", port=smtp_tls_server.port, starttls=True,
-                     username={"env": "TEST_SMTP_USER"}, password={"env": "TEST_SMTP_PASSWORD"},
-                     recipients=["eso@school.example"])
+    cfg = EmailModel(
+        enabled=True,
+        host="localhost",
+        port=smtp_tls_server.port,
+        starttls=True,
+        username={"env": "TEST_SMTP_USER"},
+        password={"env": "TEST_SMTP_PASSWORD"},
+        recipients=["eso@school.example"],
+    )
     send(compose(res, diff, cfg), cfg, ssl_context=smtp_tls_server.client_context())
     assert smtp_tls_server.logins == ["digest"] and len(smtp_tls_server.messages) == 1
     monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong")
@@ -75,8 +87,13 @@ def test_digest_over_starttls_with_credentials_from_environment(store, smtp_tls_
 @pytest.mark.smtp
 def test_refuses_clear_text_when_starttls_is_not_offered(store, smtp_server) -> None:
     res, diff = _diff(store)
-    cfg = EmailModel(enabled=True, host=smtp_server.host, port=smtp_server.port, starttls=True,
-                     recipients=["eso@school.example"])
+    cfg = EmailModel(
+        enabled=True,
+        host=smtp_server.host,
+        port=smtp_server.port,
+        starttls=True,
+        recipients=["eso@school.example"],
+    )
     with pytest.raises(DigestError, match="does not offer STARTTLS"):
         send(compose(res, diff, cfg), cfg)
     assert smtp_server.messages == []

@@ -16,8 +16,12 @@ from .factory import T0, finding, result
 
 
 def _exc(**kw) -> PolicyException:
-    base = {"rule": "enc", "reason": "Kiosk, no personal data", "approver": "Head teacher",
-            "expires": dt.date(2026, 12, 31)}
+    base = {
+        "rule": "enc",
+        "reason": "Kiosk, no personal data",
+        "approver": "Head teacher",
+        "expires": dt.date(2026, 12, 31),
+    }
     return PolicyException(**{**base, **kw})
 
 
@@ -42,7 +46,9 @@ def test_selector_rule_and_error_are_respected() -> None:
 
 def test_fingerprint_exception_and_bad_shapes() -> None:
     f = finding("mfa", "alice", kind=SubjectKind.ACCOUNT)
-    assert apply_exceptions([f], [_exc(rule="mfa", fingerprint=f.fingerprint)], T0)[0].status == Status.EXCEPTED
+    assert (
+        apply_exceptions([f], [_exc(rule="mfa", fingerprint=f.fingerprint)], T0)[0].status == Status.EXCEPTED
+    )
     with pytest.raises(UsageError):
         _exc(subject="a", fingerprint="b")
     with pytest.raises(UsageError):
@@ -74,23 +80,41 @@ def test_file_beside_the_pack(tmp_path: Path) -> None:
     pack = tmp_path / "primary-school.yaml"
     path = beside_pack(pack)
     assert path.name == "primary-school.exceptions.yaml"
-    path.write_text("exceptions:\n"
-                    "  - rule: enc\n    subject: KIOSK-01\n    reason: Library kiosk\n"
-                    "    approver: J Smith (Head)\n    expires: 2027-03-31\n")
+    path.write_text(
+        "exceptions:\n"
+        "  - rule: enc\n    subject: KIOSK-01\n    reason: Library kiosk\n"
+        "    approver: J Smith (Head)\n    expires: 2027-03-31\n"
+    )
     [e] = load_exceptions_file(path, ["enc"])
     assert e.expires == dt.date(2027, 3, 31) and e.id == f"{path}:2"
 
 
-@pytest.mark.parametrize(("text", "line", "message"), [
-    ("exceptions:\n  - rule: enc\n    subject: A\n    reason: r\n    approver: a\n    expires: soon\n", 6,
-     "expires"),
-    ("exceptions:\n  - rule: enc\n    reason: r\n    approver: a\n    expires: 2027-01-01\n", 2,
-     "exactly one of"),
-    ("exceptions:\n  - rule: nope\n    subject: A\n    reason: r\n    approver: a\n    expires: 2027-01-01\n",
-     2, "no rule 'nope'"),
-    ("exceptions:\n  - rule: enc\n    subject: A\n    reason: r\n    approver: a\n    expires: 2027-01-01\n"
-     "    colour: red\n", 7, "unknown key"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "exceptions:\n  - rule: enc\n    subject: A\n    reason: r\n    approver: a\n    expires: soon\n",
+            6,
+            "expires",
+        ),
+        (
+            "exceptions:\n  - rule: enc\n    reason: r\n    approver: a\n    expires: 2027-01-01\n",
+            2,
+            "exactly one of",
+        ),
+        (
+            "exceptions:\n  - rule: nope\n    subject: A\n    reason: r\n    approver: a\n    expires: 2027-01-01\n",
+            2,
+            "no rule 'nope'",
+        ),
+        (
+            "exceptions:\n  - rule: enc\n    subject: A\n    reason: r\n    approver: a\n    expires: 2027-01-01\n"
+            "    colour: red\n",
+            7,
+            "unknown key",
+        ),
+    ],
+)
 def test_file_errors_carry_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
     path = tmp_path / "x.exceptions.yaml"
     path.write_text(text)

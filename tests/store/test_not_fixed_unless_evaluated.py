@@ -41,16 +41,21 @@ def test_a_missing_roster_fixes_no_roster_finding(tmp_path: Path, capsys: pytest
 
     school = generate(Settings(), "demo", parse_as_of("2026-11-22"))
     snap = tmp_path / "demo.jsonl"
-    write_snapshot(snap, (r for r in school.records() if not isinstance(r, RosterEntry)),
-                   school="Demo Primary School", source="demo")
+    write_snapshot(
+        snap,
+        (r for r in school.records() if not isinstance(r, RosterEntry)),
+        school="Demo Primary School",
+        source="demo",
+    )
     cfg.write_text(f"sources: [{{name: demo, type: snapshot, path: {snap}}}]\n", encoding="utf-8")
     assert main(["run", "--config", str(cfg), "--reports-dir", str(tmp_path / "b"), *AS_OF]) == 1
     latest, _ = _last_two(tmp_path)
     assert latest.changes["fixed"] == 0
 
 
-def test_remediate_apply_refuses_an_incomplete_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_remediate_apply_refuses_an_incomplete_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from enforcer import sources
 
     monkeypatch.setitem(sources.SOURCE_TYPES, "failing", ("tests.unit.failing_source",) * 2)

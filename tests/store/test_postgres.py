@@ -51,8 +51,10 @@ def test_core_case_on_postgresql(case: Callable, pg_store) -> None:
 
 
 def test_placeholders_leave_quoted_text_and_percent_alone() -> None:
-    assert pyformat("SELECT '?', \"a?\" FROM t WHERE x LIKE 'a%' AND y = ? AND z = '%?'''") == \
-        "SELECT '?', \"a?\" FROM t WHERE x LIKE 'a%%' AND y = %s AND z = '%%?'''"
+    assert (
+        pyformat("SELECT '?', \"a?\" FROM t WHERE x LIKE 'a%' AND y = ? AND z = '%?'''")
+        == "SELECT '?', \"a?\" FROM t WHERE x LIKE 'a%%' AND y = %s AND z = '%%?'''"
+    )
 
 
 def test_migrations_are_idempotent_and_versioned(any_store, request: pytest.FixtureRequest) -> None:
@@ -98,12 +100,20 @@ def test_not_an_enforcer_store_is_refused(pg_server, pg_url: str) -> None:
 def test_locked_store_gives_one_clear_error_and_writes_nothing(pg_store, pg_url: str) -> None:
     """Another process holds the writer lock (as a run on another machine would)."""
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys,time; from enforcer.store import open_store;"
-         "s=open_store(url=sys.argv[1], password=sys.argv[2]); t=s.db.transaction(); t.__enter__();"
-         "s.db.execute(\"INSERT INTO notes (fingerprint, author, text, created) VALUES ('a','b','c','d')\");"
-         "print('locked', flush=True); time.sleep(30)", pg_url, PASSWORD],
-        stdout=subprocess.PIPE, text=True, cwd=str(Path(__file__).parents[2]))
+        [
+            sys.executable,
+            "-c",
+            "import sys,time; from enforcer.store import open_store;"
+            "s=open_store(url=sys.argv[1], password=sys.argv[2]); t=s.db.transaction(); t.__enter__();"
+            "s.db.execute(\"INSERT INTO notes (fingerprint, author, text, created) VALUES ('a','b','c','d')\");"
+            "print('locked', flush=True); time.sleep(30)",
+            pg_url,
+            PASSWORD,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(Path(__file__).parents[2]),
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         s = open_store(url=pg_url, password=PASSWORD, busy_timeout=0.2)
@@ -118,13 +128,16 @@ def test_locked_store_gives_one_clear_error_and_writes_nothing(pg_store, pg_url:
     assert pg_store.db.one("SELECT count(*) AS n FROM notes")["n"] == 0  # the holder's write died with it
 
 
-@pytest.mark.parametrize(("target", "message"), [
-    ("unreachable", "unreachable"),
-    ("wrong password", "refused the login"),
-    ("password in URL", "must not contain a password"),
-    ("missing database", 'database "nodb" does not exist'),
-    ("missing schema", "schema in search_path does not exist"),
-])
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("unreachable", "unreachable"),
+        ("wrong password", "refused the login"),
+        ("password in URL", "must not contain a password"),
+        ("missing database", 'database "nodb" does not exist'),
+        ("missing schema", "schema in search_path does not exist"),
+    ],
+)
 def test_connection_problems_are_one_line(pg_server, target: str, message: str) -> None:
     url, password = pg_server.url, "not-the-password"
     if target == "unreachable":
@@ -143,16 +156,23 @@ def test_connection_problems_are_one_line(pg_server, target: str, message: str) 
 
 
 def _cli(home: Path, cfg: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "enforcer", *args, "--config", str(cfg)],
-                          cwd=Path(__file__).parents[2], text=True, capture_output=True, timeout=120,
-                          env={**os.environ, "ENFORCER_HOME": str(home), "NO_COLOR": "1", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "enforcer", *args, "--config", str(cfg)],
+        cwd=Path(__file__).parents[2],
+        text=True,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "ENFORCER_HOME": str(home), "NO_COLOR": "1", **env},
+    )
 
 
 def test_cli_through_config_with_password_from_environment(tmp_path: Path, pg_server, pg_url: str) -> None:
     """The secret reference is read; a stopped or refusing server is exit 2 and one line."""
     cfg = tmp_path / "enforcer.yaml"
-    cfg.write_text("school: {name: Demo Primary School}\nsources: []\n"
-                   f"store: {{url: '{pg_url}', password: {{env: ENFORCER_PG_PASSWORD}}}}\n")
+    cfg.write_text(
+        "school: {name: Demo Primary School}\nsources: []\n"
+        f"store: {{url: '{pg_url}', password: {{env: ENFORCER_PG_PASSWORD}}}}\n"
+    )
     ok = _cli(tmp_path / "home", cfg, "history", ENFORCER_PG_PASSWORD=PASSWORD)
     assert ok.returncode == 0, ok.stderr
     bad = _cli(tmp_path / "home", cfg, "history", ENFORCER_PG_PASSWORD="nope-wrong")
@@ -162,21 +182,35 @@ def test_cli_through_config_with_password_from_environment(tmp_path: Path, pg_se
     assert down.returncode == 2 and "unreachable" in down.stderr and "Traceback" not in down.stderr
 
 
-def test_two_cli_runs_on_postgresql_report_one_fixed_and_one_new(tmp_path: Path, school: Path,  # noqa: F811
-                                                                   pg_url: str) -> None:
+def test_two_cli_runs_on_postgresql_report_one_fixed_and_one_new(
+    tmp_path: Path,
+    school: Path,  # noqa: F811
+    pg_url: str,
+) -> None:
     """The issue's "done when", with the store on the server instead of a file."""
-    school.write_text(school.read_text() + f"store: {{url: '{pg_url}', password: {{env: ENFORCER_PG_PASSWORD}}}}\n")
+    school.write_text(
+        school.read_text() + f"store: {{url: '{pg_url}', password: {{env: ENFORCER_PG_PASSWORD}}}}\n"
+    )
     home, env = tmp_path / "home", {"ENFORCER_PG_PASSWORD": PASSWORD}
     first = _cli(home, school, "run", "--as-of", AS_OF, **env)
     assert first.returncode == 1, first.stderr
     s = open_store(url=pg_url, password=PASSWORD)
     rows = s.db.query("SELECT subject_id, rule FROM run_findings")
-    once = [r["subject_id"] for r in rows if r["rule"] == "computer-encrypted"
-            and sum(x["subject_id"] == r["subject_id"] for x in rows) == 1]
+    once = [
+        r["subject_id"]
+        for r in rows
+        if r["rule"] == "computer-encrypted" and sum(x["subject_id"] == r["subject_id"] for x in rows) == 1
+    ]
     failing = {r["subject_id"] for r in rows}
     accounts = [json.loads(x) for x in (tmp_path / "school.jsonl").read_text().splitlines()[1:]]
-    account = next(a for a in accounts if a.get("kind") == "account" and a.get("enabled") is True
-                   and a.get("role") == "staff" and a["id"] not in failing)
+    account = next(
+        a
+        for a in accounts
+        if a.get("kind") == "account"
+        and a.get("enabled") is True
+        and a.get("role") == "staff"
+        and a["id"] not in failing
+    )
     _edit(tmp_path / "school.jsonl", "device", sorted(once)[0], encrypted=True)
     _edit(tmp_path / "school.jsonl", "account", account["id"], reversible_encryption=True)
     second = _cli(home, school, "run", "--as-of", AS_OF, **env)

@@ -30,8 +30,14 @@ class FakeDirectory:
             raise RuntimeError("LDAP error 50: insufficient access rights")
         before = self.flags.get(p.subject.id, True)
         self.flags[p.subject.id] = False
-        return ActionResult(p, Outcome.APPLIED, T0, "cleared", {"password_never_expires": before},
-                            {"password_never_expires": False})
+        return ActionResult(
+            p,
+            Outcome.APPLIED,
+            T0,
+            "cleared",
+            {"password_never_expires": before},
+            {"password_never_expires": False},
+        )
 
     def undo(self, r: ActionResult) -> ActionResult:
         self.calls.append(f"undo {r.plan.subject.id}")
@@ -45,12 +51,19 @@ def _pne(user: str, status: Status = Status.FAIL):
 
 
 def test_modes_report_dry_run_enforce_and_marks() -> None:
-    fs = [_pne("a"), _pne("b"), _pne("c", Status.EXCEPTED), _pne("d", Status.ERROR),
-          finding("enc", "laptop", action="clear-password-never-expires")]  # wrong kind for the action
+    fs = [
+        _pne("a"),
+        _pne("b"),
+        _pne("c", Status.EXCEPTED),
+        _pne("d", Status.ERROR),
+        finding("enc", "laptop", action="clear-password-never-expires"),
+    ]  # wrong kind for the action
     assert plan(fs, {"pne": "report"}) == []
     dry = plan(fs, {"pne": "dry-run", "enc": "enforce"})
-    assert [(p.plan.subject.id, p.mode, p.plan.dry_run) for p in dry] == [("a", "dry-run", True),
-                                                                         ("b", "dry-run", True)]
+    assert [(p.plan.subject.id, p.mode, p.plan.dry_run) for p in dry] == [
+        ("a", "dry-run", True),
+        ("b", "dry-run", True),
+    ]
     lifted = plan(fs, {"pne": "dry-run"}, marked={fs[1].fingerprint})
     assert [p.mode for p in lifted] == ["dry-run", "enforce"]
 
@@ -86,19 +99,35 @@ def test_cap_stops_all_enforcement_and_says_why(store) -> None:
 def test_failures_are_recorded_not_raised(store) -> None:
     d = FakeDirectory(fail_for="b")
     planned = plan([_pne("a"), _pne("b"), dataclasses.replace(_pne("c"))], {"pne": "enforce"})
-    planned.append(dataclasses.replace(planned[0], plan=dataclasses.replace(
-        planned[0].plan, subject=dataclasses.replace(planned[0].plan.subject, source="intune"))))
+    planned.append(
+        dataclasses.replace(
+            planned[0],
+            plan=dataclasses.replace(
+                planned[0].plan, subject=dataclasses.replace(planned[0].plan.subject, source="intune")
+            ),
+        )
+    )
     out = execute(store.db, planned, {"demo": d}, run_id="r1", cap=Cap(20, 1.0), subjects=None)
-    assert [r.outcome for r in out.results] == [Outcome.APPLIED, Outcome.FAILED, Outcome.APPLIED,
-                                                Outcome.SKIPPED]
+    assert [r.outcome for r in out.results] == [
+        Outcome.APPLIED,
+        Outcome.FAILED,
+        Outcome.APPLIED,
+        Outcome.SKIPPED,
+    ]
     assert "insufficient access" in out.results[1].message and out.failed
     assert "cannot make changes" in out.results[3].message
 
 
 def test_dry_run_records_planned_and_changes_nothing(store) -> None:
     d = FakeDirectory()
-    out = execute(store.db, plan([_pne("a")], {"pne": "dry-run"}), {"demo": d}, run_id="r1",
-                  cap=Cap(20, 1.0), subjects=1)
+    out = execute(
+        store.db,
+        plan([_pne("a")], {"pne": "dry-run"}),
+        {"demo": d},
+        run_id="r1",
+        cap=Cap(20, 1.0),
+        subjects=1,
+    )
     assert out.results[0].outcome == Outcome.PLANNED and d.calls == []
     assert records.audit_entries(store.db, run_id="r1")[0].outcome == "planned"
 

@@ -22,10 +22,19 @@ from enforcer.scheduler import cron_days, cron_trigger, on_calendar
 ROOT = Path(__file__).parents[2]
 
 
-@pytest.mark.parametrize(("field", "names"), [
-    ("1-5", "mon,tue,wed,thu,fri"), ("0", "sun"), ("7", "sun"), ("6,0", "sat,sun"),
-    ("*/2", "tue,thu,sat,sun"), ("MON-WED", "mon,tue,wed"), ("sat-sun", "sat,sun"), ("*", "*"),
-])
+@pytest.mark.parametrize(
+    ("field", "names"),
+    [
+        ("1-5", "mon,tue,wed,thu,fri"),
+        ("0", "sun"),
+        ("7", "sun"),
+        ("6,0", "sat,sun"),
+        ("*/2", "tue,thu,sat,sun"),
+        ("MON-WED", "mon,tue,wed"),
+        ("sat-sun", "sat,sun"),
+        ("*", "*"),
+    ],
+)
 def test_cron_days_become_names(field: str, names: str) -> None:
     assert cron_days(field) == names
 
@@ -45,8 +54,13 @@ def test_weekday_cron_fires_on_monday_london_time_across_dst() -> None:
     fire = trig.get_next_fire_time(None, saturday)
     assert fire.astimezone(london).strftime("%a %H:%M") == "Mon 02:00"
     assert fire.astimezone(dt.UTC).hour == 1  # 02:00 BST
-    assert cron_trigger("0 2 * * *", "Europe/London").get_next_fire_time(
-        None, dt.datetime(2026, 1, 10, 3, 0, tzinfo=london)).astimezone(dt.UTC).hour == 2  # GMT
+    assert (
+        cron_trigger("0 2 * * *", "Europe/London")
+        .get_next_fire_time(None, dt.datetime(2026, 1, 10, 3, 0, tzinfo=london))
+        .astimezone(dt.UTC)
+        .hour
+        == 2
+    )  # GMT
 
 
 def test_systemd_oncalendar_and_refusals() -> None:
@@ -61,11 +75,19 @@ class Scheduler:
     """``enforcer schedule`` in a child process, its output read line by line."""
 
     def __init__(self, home: Path, cfg: Path, *args: str) -> None:
-        env = {**os.environ, "ENFORCER_HOME": str(home),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-        self.proc = subprocess.Popen([sys.executable, "-m", "enforcer", "schedule", "--config", str(cfg), *args],
-                                     cwd=cfg.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
+        env = {
+            **os.environ,
+            "ENFORCER_HOME": str(home),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "enforcer", "schedule", "--config", str(cfg), *args],
+            cwd=cfg.parent,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[tuple[float, str]] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -153,8 +175,9 @@ def test_interval_schedule_runs_survives_restart_coalesces_and_stops_on_sigterm(
     c.wait_for("run finished", 30)
     c.drain(6)
     assert c.stop() == 0
-    starts = [dt.datetime.fromisoformat(line.rsplit(" ", 1)[1])
-              for _, line in c.seen if "run starting at" in line]
+    starts = [
+        dt.datetime.fromisoformat(line.rsplit(" ", 1)[1]) for _, line in c.seen if "run starting at" in line
+    ]
     assert missed + dt.timedelta(seconds=5) < starts[0]  # at least two slots were missed
     slots_since = (starts[0] - missed).total_seconds() // 5 + 1
     next_slot = missed + dt.timedelta(seconds=5 * slots_since)

@@ -32,8 +32,11 @@ def test_new_store_is_private_and_versioned(store, home: Path) -> None:
 
 
 def test_diff_new_fixed_still_regressed(store) -> None:
-    a, b, c = finding("enc", "laptop-1"), finding("enc", "laptop-2"), finding("mfa", "alice",
-                                                                               kind=SubjectKind.ACCOUNT)
+    a, b, c = (
+        finding("enc", "laptop-1"),
+        finding("enc", "laptop-2"),
+        finding("mfa", "alice", kind=SubjectKind.ACCOUNT),
+    )
     d1 = runs.record_run(store.db, result("r1", [a, b]))
     assert d1.against is None and len(d1.new) == 2
     d2 = runs.record_run(store.db, result("r2", [b, c], day=1))
@@ -44,7 +47,9 @@ def test_diff_new_fixed_still_regressed(store) -> None:
     d3 = runs.record_run(store.db, result("r3", [a, b, c], day=2))
     assert [f.fingerprint for f in d3.regressed] == [a.fingerprint] and not d3.new
     row = store.db.one("SELECT * FROM findings WHERE fingerprint = ?", (a.fingerprint,))
-    assert row["first_seen"] == "2026-11-20T02:00:00.000000Z" and row["opened"] == "2026-11-22T02:00:00.000000Z"
+    assert (
+        row["first_seen"] == "2026-11-20T02:00:00.000000Z" and row["opened"] == "2026-11-22T02:00:00.000000Z"
+    )
     assert row["resolved"] is None
 
 
@@ -134,11 +139,17 @@ def test_newer_schema_is_refused(store, home: Path) -> None:
 
 def test_locked_store_gives_one_clear_error_and_writes_nothing(store, home: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None);"
-         "c.execute('BEGIN IMMEDIATE'); c.execute('INSERT INTO notes (fingerprint, author, text, created) "
-         "VALUES (1,1,1,1)'); print('locked', flush=True); time.sleep(30)", str(home / "enforcer.db")],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None);"
+            "c.execute('BEGIN IMMEDIATE'); c.execute('INSERT INTO notes (fingerprint, author, text, created) "
+            "VALUES (1,1,1,1)'); print('locked', flush=True); time.sleep(30)",
+            str(home / "enforcer.db"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         s = open_store(busy_timeout=0.2)
@@ -153,8 +164,13 @@ def test_locked_store_gives_one_clear_error_and_writes_nothing(store, home: Path
 
 def test_run_killed_half_way_leaves_nothing_half_written(store, home: Path) -> None:
     """A child writes half its findings inside the run transaction, then is killed (-9)."""
-    child = subprocess.Popen([sys.executable, "-c", _KILLED_CHILD], stdout=subprocess.PIPE, text=True,
-                             cwd=str(Path(__file__).parents[2]), env={**os.environ, "ENFORCER_HOME": str(home)})
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_CHILD],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(Path(__file__).parents[2]),
+        env={**os.environ, "ENFORCER_HOME": str(home)},
+    )
     try:
         assert child.stdout.readline().strip() == "half-way"
         child.kill()

@@ -33,8 +33,15 @@ class FailingSource:
 
     def collect(self) -> Iterator[Record]:
         for i in range(self.settings.fail_after):
-            yield Account(source=self.name, id=f"u{i}", username=f"u{i}", role=Role.STAFF, enabled=True,
-                          password_last_set=datetime(2020, 1, 1, tzinfo=UTC), must_change_password=False)
+            yield Account(
+                source=self.name,
+                id=f"u{i}",
+                username=f"u{i}",
+                role=Role.STAFF,
+                enabled=True,
+                password_last_set=datetime(2020, 1, 1, tzinfo=UTC),
+                must_change_password=False,
+            )
         if self.settings.fail:
             raise SourceError(f"{self.name}: connection dropped after {self.settings.fail_after} objects")
 

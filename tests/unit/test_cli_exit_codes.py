@@ -20,8 +20,9 @@ AS_OF = ["--as-of", "2026-11-22"]
 
 @pytest.fixture
 def failing_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sources.SOURCE_TYPES, "failing",
-                        ("tests.unit.failing_source", "tests.unit.failing_source"))
+    monkeypatch.setitem(
+        sources.SOURCE_TYPES, "failing", ("tests.unit.failing_source", "tests.unit.failing_source")
+    )
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -39,7 +40,10 @@ def test_demo_audit_fails_with_exit_1_and_valid_json(capsys: pytest.CaptureFixtu
 
 
 def test_nothing_failing_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pack = write(tmp_path, "p.yaml", """
+    pack = write(
+        tmp_path,
+        "p.yaml",
+        """
 pack: {name: p, version: "1", title: P}
 rules:
   - id: domain-known
@@ -49,7 +53,8 @@ rules:
     severity: low
     clause: test
     remediation: {advice: none}
-""")
+""",
+    )
     assert main(["audit", "--policy", str(pack), *AS_OF]) == 0
 
 
@@ -82,9 +87,12 @@ def test_bad_config_exits_2_with_file_and_line(tmp_path: Path, capsys: pytest.Ca
     assert f"{cfg}:3: unknown source type 'ldap'" in capsys.readouterr().err
 
 
-def test_failed_source_is_incomplete_exit_3(tmp_path: Path, failing_type: None,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
-    cfg = write(tmp_path, "c.yaml", "sources:\n  - {name: demo, type: demo}\n  - {name: flaky, type: failing}\n")
+def test_failed_source_is_incomplete_exit_3(
+    tmp_path: Path, failing_type: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = write(
+        tmp_path, "c.yaml", "sources:\n  - {name: demo, type: demo}\n  - {name: flaky, type: failing}\n"
+    )
     assert main(["audit", "--config", str(cfg), "--format", "json", *AS_OF]) == 3
     report = json.loads(capsys.readouterr().out)
     assert report["run"]["complete"] is False
@@ -95,8 +103,9 @@ def test_failed_source_is_incomplete_exit_3(tmp_path: Path, failing_type: None,
     assert [f["status"] for f in has_account] == ["error"]
 
 
-def test_incomplete_wins_over_failing_and_run_still_writes_reports(tmp_path: Path, failing_type: None,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_incomplete_wins_over_failing_and_run_still_writes_reports(
+    tmp_path: Path, failing_type: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = write(tmp_path, "c.yaml", "sources:\n  - {name: flaky, type: failing}\n")
     assert main(["run", "--config", str(cfg), "--reports-dir", str(tmp_path / "r"), *AS_OF]) == 3
     assert list((tmp_path / "r").glob("*.json"))

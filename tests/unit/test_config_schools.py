@@ -33,7 +33,10 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_each_school_inherits_defaults_and_keeps_its_own(tmp_path: Path) -> None:
     cfg = load_config(write(tmp_path, TRUST))
     assert cfg.multi_school
-    assert [(s.id, s.policy) for s in cfg.schools] == [("oakfield", "primary-school"), ("riverside", "ncsc-baseline")]
+    assert [(s.id, s.policy) for s in cfg.schools] == [
+        ("oakfield", "primary-school"),
+        ("riverside", "ncsc-baseline"),
+    ]
     assert cfg.schools[1].recipients == ("head@riverside.example",)
     assert [s.name for s in cfg.sources] == ["oak-demo", "river-demo"]
     assert cfg.school_of("river-demo").id == "riverside"
@@ -44,12 +47,15 @@ def test_single_school_config_is_one_school(tmp_path: Path) -> None:
     assert not cfg.multi_school and len(cfg.schools) == 1 and cfg.schools[0].id == "demo-primary-school"
 
 
-@pytest.mark.parametrize("text, message", [
-    (TRUST + "sources: [{name: x, type: demo}]\n", "'sources' cannot be used with 'schools'"),
-    (TRUST.replace("id: riverside", "id: oakfield"), "duplicate school id 'oakfield'"),
-    (TRUST.replace("name: river-demo", "name: oak-demo"), "duplicate source name 'oak-demo'"),
-    (TRUST.replace("seed: 2", "seed: two"), "seed"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (TRUST + "sources: [{name: x, type: demo}]\n", "'sources' cannot be used with 'schools'"),
+        (TRUST.replace("id: riverside", "id: oakfield"), "duplicate school id 'oakfield'"),
+        (TRUST.replace("name: river-demo", "name: oak-demo"), "duplicate source name 'oak-demo'"),
+        (TRUST.replace("seed: 2", "seed: two"), "seed"),
+    ],
+)
 def test_mistakes_are_located(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(InputError) as info:

@@ -25,9 +25,14 @@ def test_three_schools_one_broken(tmp_path: Path, capsys) -> None:  # noqa: ANN0
     broken = tmp_path / "cedar.jsonl.gz"
     broken.write_bytes(broken.read_bytes()[: len(broken.read_bytes()) // 2])  # truncated in transit
     cfg = tmp_path / "trust.yaml"
-    cfg.write_text("version: 1\nschools:\n" + "".join(
-        f"  - {{id: {n}, name: {n.title()} Primary, sources: [{{name: {n}, type: snapshot, path: {n}.jsonl.gz}}]}}\n"
-        for n in ("ash", "birch", "cedar")), encoding="utf-8")
+    cfg.write_text(
+        "version: 1\nschools:\n"
+        + "".join(
+            f"  - {{id: {n}, name: {n.title()} Primary, sources: [{{name: {n}, type: snapshot, path: {n}.jsonl.gz}}]}}\n"
+            for n in ("ash", "birch", "cedar")
+        ),
+        encoding="utf-8",
+    )
     reports = tmp_path / "reports"
     code = main(["run", "--config", str(cfg), "--reports-dir", str(reports), "--as-of", "2026-11-22"])
     out = capsys.readouterr().out

@@ -22,19 +22,22 @@ def problems(text: str) -> list[str]:
     return [str(p) for p in getattr(err, "problems", [err])]
 
 
-@pytest.mark.parametrize("expect, message", [
-    ("{key: enabld, op: eq, value: true}", "unknown key 'enabld' for account"),
-    ("{key: enabled, op: equals, value: true}", "unknown operator 'equals'"),
-    ("{key: role, op: eq, value: staf}", "'staf' is not a valid role"),
-    ("{key: enabled, op: eq, value: 'yes'}", "enabled takes a bool value"),
-    ("{key: enabled, op: age_at_most, days: 3}", "operator 'age_at_most' does not apply to 'enabled'"),
-    ("{key: password_last_set, op: age_at_most}", "needs 'days'"),
-    ("{key: username, op: matches, value: '(unclosed'}", "invalid regular expression"),
-    ("{key: role, op: in, value: []}", "needs a non-empty list"),
-    ("{all: []}", "'all' takes a non-empty list"),
-    ("{key: enabled, op: eq, value: true, extra: 1}", "unknown key 'extra' in condition"),
-    ("{check: no-such-check}", "unknown check 'no-such-check'"),
-])
+@pytest.mark.parametrize(
+    "expect, message",
+    [
+        ("{key: enabld, op: eq, value: true}", "unknown key 'enabld' for account"),
+        ("{key: enabled, op: equals, value: true}", "unknown operator 'equals'"),
+        ("{key: role, op: eq, value: staf}", "'staf' is not a valid role"),
+        ("{key: enabled, op: eq, value: 'yes'}", "enabled takes a bool value"),
+        ("{key: enabled, op: age_at_most, days: 3}", "operator 'age_at_most' does not apply to 'enabled'"),
+        ("{key: password_last_set, op: age_at_most}", "needs 'days'"),
+        ("{key: username, op: matches, value: '(unclosed'}", "invalid regular expression"),
+        ("{key: role, op: in, value: []}", "needs a non-empty list"),
+        ("{all: []}", "'all' takes a non-empty list"),
+        ("{key: enabled, op: eq, value: true, extra: 1}", "unknown key 'extra' in condition"),
+        ("{check: no-such-check}", "unknown check 'no-such-check'"),
+    ],
+)
 def test_bad_conditions_are_reported_with_their_line(expect: str, message: str) -> None:
     found = problems(rule_yaml("account", expect))
     assert any(message in p for p in found), found
@@ -43,8 +46,9 @@ def test_bad_conditions_are_reported_with_their_line(expect: str, message: str) 
 
 
 def test_every_problem_is_reported_not_just_the_first() -> None:
-    text = rule_yaml("account", "{key: enabld, op: eq, value: true}", rid="a") + \
-        rule_yaml("device", "{key: encrypted, op: eqq, value: true}", rid="b")
+    text = rule_yaml("account", "{key: enabld, op: eq, value: true}", rid="a") + rule_yaml(
+        "device", "{key: encrypted, op: eqq, value: true}", rid="b"
+    )
     found = problems(text)
     assert len(found) == 2
     from tests.unit.helpers import HEADER
@@ -66,8 +70,13 @@ def test_rule_metadata_is_validated() -> None:
       colour: red
     """)
     found = "\n".join(problems(bad))
-    for fragment in ("id: String should match pattern", "title:", "applies_to.kind", "severity",
-                     "colour: unknown key"):
+    for fragment in (
+        "id: String should match pattern",
+        "title:",
+        "applies_to.kind",
+        "severity",
+        "colour: unknown key",
+    ):
         assert fragment in found, found
 
 
@@ -75,10 +84,12 @@ def test_duplicate_ids_and_unknown_or_mismatched_actions() -> None:
     text = rule_yaml("account", "{key: enabled, op: eq, value: true}") * 2
     assert any("duplicate rule id 'r1'" in p for p in problems(text))
     wrong_kind = rule_yaml("device", "{key: encrypted, op: eq, value: true}").replace(
-        "{advice: Fix it}", "{advice: Fix it, action: disable-account}")
+        "{advice: Fix it}", "{advice: Fix it, action: disable-account}"
+    )
     assert any("cannot act on a device" in p for p in problems(wrong_kind))
     opt_in = rule_yaml("device", "{key: encrypted, op: eq, value: true}").replace(
-        "{advice: Fix it}", "{advice: Fix it, action: remote-lock}")
+        "{advice: Fix it}", "{advice: Fix it, action: remote-lock}"
+    )
     assert any("disruptive" in p for p in problems(opt_in))
 
 
@@ -99,8 +110,9 @@ def _write_variant(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-def test_cli_validate_operator_typo_gives_exit_2_with_file_and_line(tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_validate_operator_typo_gives_exit_2_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = _write_variant(tmp_path, "op: age_at_most, days: 90}", "op: age_at_mots, days: 90}")
     assert main(["policy", "validate", str(path)]) == 2
     err = capsys.readouterr().err
@@ -109,9 +121,12 @@ def test_cli_validate_operator_typo_gives_exit_2_with_file_and_line(tmp_path: Pa
     assert "Traceback" not in err
 
 
-def test_cli_validate_bad_indentation_gives_exit_2_with_file_and_line(tmp_path: Path,
-                                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    path = _write_variant(tmp_path, "    title: Staff passwords are changed", "   title: Staff passwords are changed")
+def test_cli_validate_bad_indentation_gives_exit_2_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write_variant(
+        tmp_path, "    title: Staff passwords are changed", "   title: Staff passwords are changed"
+    )
     assert main(["policy", "validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}:" in err and "invalid YAML" in err

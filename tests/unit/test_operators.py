@@ -24,43 +24,90 @@ def acct(**kw: object) -> Account:
 
 
 CASES = {
-    "eq": [("{key: enabled, op: eq, value: true}", acct(enabled=True), Status.PASS),
-           ("{key: enabled, op: eq, value: true}", acct(enabled=False), Status.FAIL)],
-    "ne": [("{key: role, op: ne, value: unknown}", acct(role=Role.STAFF), Status.PASS),
-           ("{key: role, op: ne, value: unknown}", acct(role=Role.UNKNOWN), Status.FAIL)],
-    "in": [("{key: role, op: in, value: [staff, pupil]}", acct(role=Role.PUPIL), Status.PASS),
-           ("{key: role, op: in, value: [staff, pupil]}", acct(role=Role.SERVICE), Status.FAIL)],
-    "not_in": [("{key: role, op: not_in, value: [service]}", acct(role=Role.STAFF), Status.PASS),
-               ("{key: role, op: not_in, value: [service]}", acct(role=Role.SERVICE), Status.FAIL)],
-    "lt": [("{key: year_group, op: lt, value: 7}", acct(year_group=6), Status.PASS),
-           ("{key: year_group, op: lt, value: 7}", acct(year_group=7), Status.FAIL)],
-    "le": [("{key: year_group, op: le, value: 6}", acct(year_group=6), Status.PASS),
-           ("{key: year_group, op: le, value: 6}", acct(year_group=7), Status.FAIL)],
-    "gt": [("{key: year_group, op: gt, value: 0}", acct(year_group=1), Status.PASS),
-           ("{key: year_group, op: gt, value: 0}", acct(year_group=0), Status.FAIL)],
-    "ge": [("{key: year_group, op: ge, value: 1}", acct(year_group=1), Status.PASS),
-           ("{key: year_group, op: ge, value: 1}", acct(year_group=0), Status.FAIL)],
+    "eq": [
+        ("{key: enabled, op: eq, value: true}", acct(enabled=True), Status.PASS),
+        ("{key: enabled, op: eq, value: true}", acct(enabled=False), Status.FAIL),
+    ],
+    "ne": [
+        ("{key: role, op: ne, value: unknown}", acct(role=Role.STAFF), Status.PASS),
+        ("{key: role, op: ne, value: unknown}", acct(role=Role.UNKNOWN), Status.FAIL),
+    ],
+    "in": [
+        ("{key: role, op: in, value: [staff, pupil]}", acct(role=Role.PUPIL), Status.PASS),
+        ("{key: role, op: in, value: [staff, pupil]}", acct(role=Role.SERVICE), Status.FAIL),
+    ],
+    "not_in": [
+        ("{key: role, op: not_in, value: [service]}", acct(role=Role.STAFF), Status.PASS),
+        ("{key: role, op: not_in, value: [service]}", acct(role=Role.SERVICE), Status.FAIL),
+    ],
+    "lt": [
+        ("{key: year_group, op: lt, value: 7}", acct(year_group=6), Status.PASS),
+        ("{key: year_group, op: lt, value: 7}", acct(year_group=7), Status.FAIL),
+    ],
+    "le": [
+        ("{key: year_group, op: le, value: 6}", acct(year_group=6), Status.PASS),
+        ("{key: year_group, op: le, value: 6}", acct(year_group=7), Status.FAIL),
+    ],
+    "gt": [
+        ("{key: year_group, op: gt, value: 0}", acct(year_group=1), Status.PASS),
+        ("{key: year_group, op: gt, value: 0}", acct(year_group=0), Status.FAIL),
+    ],
+    "ge": [
+        ("{key: year_group, op: ge, value: 1}", acct(year_group=1), Status.PASS),
+        ("{key: year_group, op: ge, value: 1}", acct(year_group=0), Status.FAIL),
+    ],
     "age_at_most": [
-        ("{key: password_last_set, op: age_at_most, days: 90}", acct(password_last_set=NOW - timedelta(days=90)),
-         Status.PASS),
-        ("{key: password_last_set, op: age_at_most, days: 90}",
-         acct(password_last_set=NOW - timedelta(days=90, seconds=1)), Status.FAIL)],
+        (
+            "{key: password_last_set, op: age_at_most, days: 90}",
+            acct(password_last_set=NOW - timedelta(days=90)),
+            Status.PASS,
+        ),
+        (
+            "{key: password_last_set, op: age_at_most, days: 90}",
+            acct(password_last_set=NOW - timedelta(days=90, seconds=1)),
+            Status.FAIL,
+        ),
+    ],
     "age_at_least": [
-        ("{key: last_logon, op: age_at_least, days: 30}", acct(last_logon=NOW - timedelta(days=30)), Status.PASS),
-        ("{key: last_logon, op: age_at_least, days: 30}", acct(last_logon=NOW - timedelta(days=29)), Status.FAIL)],
+        (
+            "{key: last_logon, op: age_at_least, days: 30}",
+            acct(last_logon=NOW - timedelta(days=30)),
+            Status.PASS,
+        ),
+        (
+            "{key: last_logon, op: age_at_least, days: 30}",
+            acct(last_logon=NOW - timedelta(days=29)),
+            Status.FAIL,
+        ),
+    ],
     "in_future": [
         ("{key: account_expires, op: in_future}", acct(account_expires=NOW + timedelta(days=1)), Status.PASS),
-        ("{key: account_expires, op: in_future}", acct(account_expires=NOW - timedelta(days=1)), Status.FAIL)],
-    "matches": [("{key: container, op: matches, value: '(?i)ou=leavers'}", acct(container="CN=x,OU=Leavers"),
-                 Status.PASS),
-                ("{key: container, op: matches, value: '(?i)ou=leavers'}", acct(container="CN=x,OU=Staff"),
-                 Status.FAIL)],
-    "not_matches": [("{key: username, op: not_matches, value: '^admin'}", acct(), Status.PASS),
-                    ("{key: username, op: not_matches, value: '^a'}", acct(), Status.FAIL)],
-    "contains": [("{key: groups, op: contains, value: Staff}", acct(groups=("staff", "x")), Status.PASS),
-                 ("{key: groups, op: contains, value: Staff}", acct(groups=("x",)), Status.FAIL)],
-    "not_contains": [("{key: groups, op: not_contains, value: Admins}", acct(groups=("x",)), Status.PASS),
-                     ("{key: groups, op: not_contains, value: Admins}", acct(groups=("admins",)), Status.FAIL)],
+        ("{key: account_expires, op: in_future}", acct(account_expires=NOW - timedelta(days=1)), Status.FAIL),
+    ],
+    "matches": [
+        (
+            "{key: container, op: matches, value: '(?i)ou=leavers'}",
+            acct(container="CN=x,OU=Leavers"),
+            Status.PASS,
+        ),
+        (
+            "{key: container, op: matches, value: '(?i)ou=leavers'}",
+            acct(container="CN=x,OU=Staff"),
+            Status.FAIL,
+        ),
+    ],
+    "not_matches": [
+        ("{key: username, op: not_matches, value: '^admin'}", acct(), Status.PASS),
+        ("{key: username, op: not_matches, value: '^a'}", acct(), Status.FAIL),
+    ],
+    "contains": [
+        ("{key: groups, op: contains, value: Staff}", acct(groups=("staff", "x")), Status.PASS),
+        ("{key: groups, op: contains, value: Staff}", acct(groups=("x",)), Status.FAIL),
+    ],
+    "not_contains": [
+        ("{key: groups, op: not_contains, value: Admins}", acct(groups=("x",)), Status.PASS),
+        ("{key: groups, op: not_contains, value: Admins}", acct(groups=("admins",)), Status.FAIL),
+    ],
 }
 
 
@@ -93,7 +140,9 @@ def test_operator_table_is_fully_covered() -> None:
 
 
 def test_kleene_logic_unknown_only_matters_when_it_could_change_the_answer() -> None:
-    both = "{any: [{key: mfa_registered, op: eq, value: true}, {key: password_min_length, op: ge, value: 12}]}"
+    both = (
+        "{any: [{key: mfa_registered, op: eq, value: true}, {key: password_min_length, op: ge, value: 12}]}"
+    )
     assert status("account", both, acct(mfa_registered=True)) is Status.PASS
     assert status("account", both, acct(mfa_registered=False)) is Status.ERROR
     assert status("account", both, acct(mfa_registered=False, password_min_length=8)) is Status.FAIL

@@ -24,21 +24,26 @@ rules:
 
 
 @pytest.mark.parametrize("fail, applied", [(True, []), (False, ["u0", "u1"])])
-def test_enforcement_only_on_a_complete_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            fail: bool, applied: list[str]) -> None:
+def test_enforcement_only_on_a_complete_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: bool, applied: list[str]
+) -> None:
     monkeypatch.setitem(sources.SOURCE_TYPES, "failing", ("tests.unit.failing_source",) * 2)
     monkeypatch.setattr(FailingSource, "applied", [])
     (tmp_path / "p.yaml").write_text(PACK, encoding="utf-8")
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"policy: p.yaml\nremediation: {{max_changes: 10, max_share: 1.0}}\n"
-                   f"sources: [{{name: flaky, type: failing, fail: {str(fail).lower()}}}]\n", encoding="utf-8")
+    cfg.write_text(
+        f"policy: p.yaml\nremediation: {{max_changes: 10, max_share: 1.0}}\n"
+        f"sources: [{{name: flaky, type: failing, fail: {str(fail).lower()}}}]\n",
+        encoding="utf-8",
+    )
     code = main(["run", "--config", str(cfg), "--reports-dir", str(tmp_path / "r"), "--as-of", "2026-11-22"])
     assert code == (3 if fail else 1)
     assert sorted(FailingSource.applied) == applied
 
 
 def test_a_remediation_source_that_cannot_be_built_still_leaves_reports(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tests.unit import failing_source
 
     monkeypatch.setitem(sources.SOURCE_TYPES, "failing", ("tests.unit.failing_source",) * 2)
@@ -46,9 +51,11 @@ def test_a_remediation_source_that_cannot_be_built_still_leaves_reports(
     monkeypatch.setattr(failing_source, "BUILDS", {})
     (tmp_path / "p.yaml").write_text(PACK, encoding="utf-8")
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("policy: p.yaml\nremediation: {max_changes: 10, max_share: 1.0}\n"
-                   "sources: [{name: flaky, type: failing, fail: false, refuse_rebuild: true}]\n",
-                   encoding="utf-8")
+    cfg.write_text(
+        "policy: p.yaml\nremediation: {max_changes: 10, max_share: 1.0}\n"
+        "sources: [{name: flaky, type: failing, fail: false, refuse_rebuild: true}]\n",
+        encoding="utf-8",
+    )
     code = main(["run", "--config", str(cfg), "--reports-dir", str(tmp_path / "r"), "--as-of", "2026-11-22"])
     assert code == 1
     assert list((tmp_path / "r").glob("enforcer-report.*"))

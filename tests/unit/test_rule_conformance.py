@@ -14,8 +14,10 @@ from enforcer.rules.loader import builtin_packs, load_pack
 AS_OF = datetime(2026, 11, 22, tzinfo=UTC)
 RULES = [(name, rule) for name in builtin_packs() for rule in load_pack(name).rules]
 BLANK = {
-    SubjectKind.ACCOUNT: [Account(source="t", id="blank"),
-                          *(Account(source="t", id=f"blank-{r.value}", role=r) for r in Role)],
+    SubjectKind.ACCOUNT: [
+        Account(source="t", id="blank"),
+        *(Account(source="t", id=f"blank-{r.value}", role=r) for r in Role),
+    ],
     SubjectKind.DEVICE: [Device(source="t", id="blank")],
     SubjectKind.DOMAIN: [DomainPolicy(source="t", id="blank")],
     SubjectKind.PUPIL: [RosterEntry(source="t", pupil_id="blank")],
