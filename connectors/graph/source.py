@@ -36,6 +36,22 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every task still on the loop (ours and the HTTP stack's own, such as connection
+    closers), let them finish, then close: a task left pending would fail later with "Event loop
+    is closed" and print a traceback after a clean SIGTERM or Ctrl-C (as ``asyncio.run`` does)."""
+    try:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for t in pending:
+            t.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
+
+
 class GraphSource:
     type = "graph"
 
@@ -103,11 +119,7 @@ class GraphSource:
                     return
                 yield kind, page
         finally:
-            if not task.done():
-                task.cancel()
-                loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+            _close_loop(loop)
 
     def _accounts(self, snap: Snapshot) -> Iterator[Record]:
         from connectors.graph.mapping import UserContext, domain_max_age, map_domain, map_user

@@ -58,17 +58,16 @@ def find_chromium(install: bool = True) -> str:
         if found:
             return found
         raise BrowserUnavailable("chromium is not installed")
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise BrowserUnavailable("chromium is not installed, and installing it needs root and apt-get")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-    if done.returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    from tests.services.apt import AptUnavailable
+    from tests.services.apt import install as apt_install
+
+    try:
+        apt_install(["chromium"], purpose="Chromium")
+    except AptUnavailable as exc:
+        raise BrowserUnavailable(str(exc)) from None
     found = _which()
-    if done.returncode != 0 or not found:
-        raise BrowserUnavailable(f"apt-get install chromium failed: {done.stderr.strip()[-500:]}")
+    if not found:
+        raise BrowserUnavailable("chromium was installed but no binary was found")
     return found
 
 

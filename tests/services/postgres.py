@@ -63,27 +63,12 @@ def bindir() -> Path | None:
 def ensure_packages() -> Path:
     if (found := bindir()) is not None:
         return found
-    if os.geteuid() != 0:
-        raise PostgresUnavailable("PostgreSQL is not installed and installing it needs root")
-    if not shutil.which("apt-get"):
-        raise PostgresUnavailable("PostgreSQL is not installed and this is not a Debian-like system")
-    policy = Path("/usr/sbin/policy-rc.d")
-    created = not policy.exists()
-    if created:
-        policy.write_text("#!/bin/sh\n# enforcer tests: keep the distro cluster from starting\nexit 101\n")
-        policy.chmod(0o755)
+    from tests.services.apt import AptUnavailable, install
+
     try:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-        if proc.returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-        if proc.returncode != 0:
-            raise PostgresUnavailable(f"apt-get install postgresql failed: {proc.stderr.strip()[-500:]}")
-    finally:
-        if created:
-            policy.unlink(missing_ok=True)
+        install(["postgresql"], purpose="PostgreSQL")
+    except AptUnavailable as exc:
+        raise PostgresUnavailable(str(exc)) from None
     if (found := bindir()) is None:
         raise PostgresUnavailable("postgresql was installed but no initdb was found")
     return found

@@ -60,27 +60,12 @@ def ensure_packages() -> None:
     """apt-get install the DC's packages when any tool is missing; never starts distro daemons."""
     if all(shutil.which(t) for t in TOOLS) and _all_installed():
         return
-    if os.geteuid() != 0:
-        raise DCUnavailable("Samba is not installed and installing it needs root")
-    if not shutil.which("apt-get"):
-        raise DCUnavailable("Samba is not installed and this is not a Debian-like system (no apt-get)")
-    policy = Path("/usr/sbin/policy-rc.d")
-    created = not policy.exists()
-    if created:
-        policy.write_text("#!/bin/sh\n# enforcer tests: keep smbd/nmbd from starting\nexit 101\n")
-        policy.chmod(0o755)
+    from tests.services.apt import AptUnavailable, install
+
     try:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-        if proc.returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, timeout=600)
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-        if proc.returncode != 0:
-            raise DCUnavailable(f"apt-get install failed: {proc.stderr.strip()[-500:]}")
-    finally:
-        if created:
-            policy.unlink(missing_ok=True)
+        install(list(PACKAGES), purpose="Samba")
+    except AptUnavailable as exc:
+        raise DCUnavailable(str(exc)) from None
 
 
 def _all_installed() -> bool:
