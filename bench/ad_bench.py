@@ -142,10 +142,10 @@ def measure(evaluate: bool) -> dict[str, Any]:
 
     from connectors.ad.settings import Settings
     from connectors.ad.source import build
-    from connectors.base import BuildContext
+    from enforcer.sources.interface import BuildContext
     from enforcer.engine import Engine
     from enforcer.identity import Classifier, RoleMatcher, YearGroupRule
-    from enforcer.models import Role
+    from enforcer.model.values import Role
     from enforcer.rules.loader import load_pack
     from enforcer.secrets import read_secret
 

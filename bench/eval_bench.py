@@ -3,7 +3,7 @@
     python bench/eval_bench.py [--sizes 10000,100000,1000000] [--quick] [--json] [--data DIR]
 
 For each size (accounts and devices in all) it generates a deterministic estate once
-(``connectors.estate``: one gzip snapshot per ~800-object school, kept under ``--data`` and
+(``connectors.demo.estate``: one gzip snapshot per ~800-object school, kept under ``--data`` and
 reused), then runs, each in a fresh process so peak RSS is the phase's own:
 
 - ``baseline``: gunzip every snapshot and ``json.loads`` every line (what any reader must do);
@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a source tree, installed or not
 SEED = 1
-AS_OF = "2026-03-01"  # the estate's reference day (connectors.estate.DEFAULT_REFERENCE)
+AS_OF = "2026-03-01"  # the estate's reference day (connectors.demo.estate.DEFAULT_REFERENCE)
 FULL = (10_000, 100_000, 1_000_000)
 QUICK = (2_000, 10_000, 20_000)
 
@@ -47,7 +47,7 @@ def cpu_seconds() -> float:
 
 
 def phase_generate(folder: Path, objects: int) -> dict[str, Any]:
-    from connectors.estate import EstateSpec, schools_for, write_estate
+    from connectors.demo.estate import EstateSpec, schools_for, write_estate
 
     started = time.perf_counter()
     entries = write_estate(EstateSpec(schools=schools_for(objects), seed=SEED), folder)
@@ -79,8 +79,8 @@ def phase_baseline(folder: Path) -> dict[str, Any]:
 
 
 def phase_read(folder: Path) -> dict[str, Any]:
-    from connectors.estate import snapshot_paths
-    from connectors.snapshot import read_records
+    from connectors.demo.estate import snapshot_paths
+    from connectors.snapshot.source import read_records
 
     started, cpu0 = time.perf_counter(), cpu_seconds()
     records = 0
@@ -100,10 +100,10 @@ def phase_engine(folder: Path, pack_name: str, keep: bool = False) -> dict[str, 
     from datetime import datetime
     from operator import attrgetter
 
-    from connectors.estate import snapshot_paths
-    from connectors.snapshot import SnapshotSource
+    from connectors.demo.estate import snapshot_paths
+    from connectors.snapshot.source import SnapshotSource
     from enforcer.engine import Engine
-    from enforcer.models import Account, Device
+    from enforcer.model.values import Account, Device
     from enforcer.rules.loader import load_pack
 
     pack = load_pack(pack_name)
@@ -119,7 +119,7 @@ def phase_engine(folder: Path, pack_name: str, keep: bool = False) -> dict[str, 
 
     def sink(findings: list) -> None:  # a streaming reporter would write here; we only count
         statuses.update(map(status, findings))
-        if keep:  # what enforcer.run.run() does today: every finding held until the end
+        if keep:  # what enforcer.pipeline.run.run() does today: every finding held until the end
             kept.extend(findings)
 
     for name, path in snapshot_paths(folder):
@@ -145,7 +145,7 @@ def phase_run(folder: Path) -> dict[str, Any]:
     combined estate report and the history store (in a throwaway ENFORCER_HOME)."""
     import shutil
 
-    from connectors.estate import CONFIG, write_config
+    from connectors.demo.estate import CONFIG, write_config
 
     if not (folder / CONFIG).exists():
         write_config(folder)

@@ -147,11 +147,11 @@ def phase_httpx(base_url: str) -> dict:
 
 
 def _source(base_url: str, **read: bool) -> Any:
-    from connectors.base import BuildContext
+    from enforcer.sources.interface import BuildContext
     from connectors.graph.settings import Settings
     from connectors.graph.source import build
     from enforcer.identity import Classifier, RoleMatcher
-    from enforcer.models import Role
+    from enforcer.model.values import Role
     from enforcer.secrets import read_secret
 
     os.environ["BENCH_GRAPH_TOKEN"] = TOKEN

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import BuildContext
-from enforcer.errors import InputError
-from enforcer.models import RosterEntry
+from enforcer.sources.interface import BuildContext
+from enforcer.model.errors import InputError
+from enforcer.model.values import RosterEntry
 
 
 class Columns(BaseModel):

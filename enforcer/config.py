@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from enforcer import sources as source_types
-from enforcer.errors import ConfigError, InputError
+from enforcer.sources import registry as source_types
+from enforcer.model.errors import ConfigError, InputError
 from enforcer.identity import Classifier, RoleMatcher, YearGroupRule
-from enforcer.models import Role
+from enforcer.model.values import Role
 from enforcer.yamlfile import Located, MultiInputError, load_file, load_text, validate
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from enforcer.frozen import builder
+from enforcer.model.frozen import builder
 from enforcer.identity import year_group_from_birth
-from enforcer.models import (
+from enforcer.model.values import (
     KIND_OF,
     Account,
     Device,
@@ -36,7 +36,7 @@ from enforcer.rules.operators import Ctx
 
 _UNSET = object()
 # Positional constructors that skip the frozen dataclasses' per-field ``object.__setattr__``:
-# at about six findings per object these were the largest cost left (see enforcer.frozen).
+# at about six findings per object these were the largest cost left (see enforcer.model.frozen).
 _new_finding = builder(Finding)
 _new_subject = builder(Subject)
 _new_ctx = builder(Ctx)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from enforcer.models import Role
+from enforcer.model.values import Role
 
 
 @dataclass(frozen=True, slots=True)

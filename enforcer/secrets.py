@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from enforcer.errors import ConfigError
+from enforcer.model.errors import ConfigError
 
 _KNOWN: set[str] = set()
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from enforcer.errors import InputError, file_error
+from enforcer.model.errors import InputError, file_error
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)

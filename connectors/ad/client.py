@@ -25,7 +25,7 @@ from ldap3.utils.conv import escape_filter_chars
 from connectors.ad.mapping import Raw
 from connectors.ad.prefetch import prefetched
 from connectors.ad.settings import Settings
-from enforcer.errors import SourceError
+from enforcer.model.errors import SourceError
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from enforcer.models import DomainPolicy, PasswordSettings, Platform
+from enforcer.model.values import DomainPolicy, PasswordSettings, Platform
 
 Raw = Mapping[str, Sequence[bytes]]
 

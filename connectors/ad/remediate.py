@@ -25,8 +25,8 @@ import ldap3
 from connectors.ad import mapping as m
 from connectors.ad.client import Client, escape_bytes
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
-from enforcer.errors import SourceError
-from enforcer.models import SubjectKind
+from enforcer.model.errors import SourceError
+from enforcer.model.values import SubjectKind
 
 UAC_ACTIONS: dict[str, tuple[int, bool]] = {
     # action: (bit, set it?)

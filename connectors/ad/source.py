@@ -18,10 +18,10 @@ from connectors.ad import mapping as m
 from connectors.ad.client import Client, Entry, NotVisible, escape
 from connectors.ad.remediate import Remediations
 from connectors.ad.settings import Settings
-from connectors.base import BuildContext
+from enforcer.sources.interface import BuildContext
 from enforcer.actions.interface import ActionPlan, ActionResult
 from enforcer.identity import Classifier
-from enforcer.models import Account, Device, DomainPolicy, Ownership, Platform, Record, Role
+from enforcer.model.values import Account, Device, DomainPolicy, Ownership, Platform, Record, Role
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from connectors.demo.people import Planter, few, new_id
 from connectors.demo.settings import Settings
-from enforcer.models import Device, FormFactor, Ownership, Platform
+from enforcer.model.values import Device, FormFactor, Ownership, Platform
 
 
 @dataclass(frozen=True)

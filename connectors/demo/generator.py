@@ -22,7 +22,7 @@ from connectors.demo.devices import make_devices
 from connectors.demo.people import Builder, Planter
 from connectors.demo.settings import Settings
 from connectors.demo.staff import add_adults
-from enforcer.models import Account, Device, DomainPolicy, PasswordSettings, Record, Role, RosterEntry
+from enforcer.model.values import Account, Device, DomainPolicy, PasswordSettings, Record, Role, RosterEntry
 
 
 @dataclass(frozen=True, slots=True)

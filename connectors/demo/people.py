@@ -17,7 +17,7 @@ from typing import Any
 from connectors.demo.names import BOYS, GIRLS, SURNAMES
 from connectors.demo.settings import Settings
 from enforcer.identity import school_year_start
-from enforcer.models import Account, Role, RosterEntry
+from enforcer.model.values import Account, Role, RosterEntry
 
 YEAR_LABEL = {-1: "Nursery", 0: "Reception"}
 # Effective password policy, as the demo domain policy and its PSOs say.

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from connectors.base import BuildContext
+from enforcer.sources.interface import BuildContext
 from connectors.demo.generator import DemoSchool, generate
 from connectors.demo.settings import Settings
-from enforcer.models import Record
+from enforcer.model.values import Record
 
 
 class DemoSource:

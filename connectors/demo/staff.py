@@ -22,7 +22,7 @@ from connectors.demo.people import (
     new_id,
     take,
 )
-from enforcer.models import Account, Role
+from enforcer.model.values import Account, Role
 
 _TITLES = (
     "Headteacher",

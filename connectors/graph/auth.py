@@ -20,9 +20,9 @@ from kiota_abstractions.authentication import (
     BaseBearerTokenAuthenticationProvider,
 )
 
-from connectors.base import SecretReader
+from enforcer.sources.interface import SecretReader
 from connectors.graph.settings import LOCAL_HOSTS, Settings
-from enforcer.errors import ConfigError
+from enforcer.model.errors import ConfigError
 
 
 class StaticTokenProvider(AccessTokenProvider):

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from enforcer.identity import Classifier, parse_year_group, year_group_from_birth
-from enforcer.models import Account, Device, DomainPolicy, FormFactor, Ownership, Platform, Role
+from enforcer.model.values import Account, Device, DomainPolicy, FormFactor, Ownership, Platform, Role
 
 NEVER = datetime(1, 1, 1, tzinfo=UTC)
 """Graph's "0001-01-01T00:00:00Z": for sign-in activity it means "never signed in"."""

@@ -17,7 +17,7 @@ from typing import Any
 from connectors.graph.batching import batch_get
 from connectors.graph.client import GraphClient, GraphRequestError
 from connectors.graph.mapping import DEVICE_SELECT, EDU_ATTRIBUTES, USER_SELECT
-from enforcer.errors import SourceError
+from enforcer.model.errors import SourceError
 
 USERS_TOP, SIGN_IN_TOP = 999, 120
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from connectors.graph.client import GraphClient
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
-from enforcer.errors import EnforcerError
-from enforcer.models import SubjectKind
+from enforcer.model.errors import EnforcerError
+from enforcer.model.values import SubjectKind
 
 DEVICE_ACTIONS = {
     "sync-device": "syncDevice",

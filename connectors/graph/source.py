@@ -1,6 +1,6 @@
 """The ``graph`` source: Entra ID accounts and domains, Intune devices, and remediation.
 
-``build`` is the only thing the core imports (by name, from ``enforcer.sources``) and it
+``build`` is the only thing the core imports (by name, from ``enforcer.sources.registry``) and it
 imports nothing of the SDK: the client modules (msgraph, kiota, azure-identity) load
 on the first ``collect``, ``check`` or ``apply``, so ``enforcer --help`` and runs without
 a Graph source never pay for them.
@@ -14,10 +14,10 @@ from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from connectors.base import BuildContext
+from enforcer.sources.interface import BuildContext
 from connectors.graph.settings import Settings
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
-from enforcer.models import Record
+from enforcer.model.values import Record
 
 if TYPE_CHECKING:
     from connectors.graph.client import GraphClient

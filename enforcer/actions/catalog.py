@@ -7,7 +7,7 @@ connects; each source says which of these it can carry out.
 from __future__ import annotations
 
 from enforcer.actions.interface import ActionSpec
-from enforcer.models import SubjectKind
+from enforcer.model.values import SubjectKind
 
 A, D = SubjectKind.ACCOUNT, SubjectKind.DEVICE
 

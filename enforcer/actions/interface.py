@@ -13,7 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from enforcer.models import Subject, SubjectKind
+from enforcer.model.values import Subject, SubjectKind
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 

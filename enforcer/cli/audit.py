@@ -1,6 +1,6 @@
 """``enforcer audit`` (ad-hoc, read-only) and ``enforcer run`` (the nightly job).
 
-Both are thin wrappers over :func:`enforcer.run.run`; they only choose where the
+Both are thin wrappers over :func:`enforcer.pipeline.run.run`; they only choose where the
 output goes.
 """
 
@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from enforcer.config import load_config
-from enforcer.errors import ReportError
-from enforcer.run import RunOptions, parse_as_of, run
+from enforcer.model.errors import ReportError
+from enforcer.pipeline.run import RunOptions, parse_as_of, run
 
 DEFAULT_REPORTS = "reports"
 
@@ -100,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _end_progress(args)
     if not args.quiet:
         if outcome.schools:
-            from enforcer.estate import render_table
+            from enforcer.pipeline.estate import render_table
 
             sys.stdout.write(render_table(outcome))
         else:

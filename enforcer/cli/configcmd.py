@@ -7,10 +7,10 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from enforcer import sources as source_types
+from enforcer.sources import registry as source_types
 from enforcer.cli.output import say
 from enforcer.config import load_config
-from enforcer.errors import EnforcerError, UsageError
+from enforcer.model.errors import EnforcerError, UsageError
 from enforcer.logs import redact
 from enforcer.rules.loader import load_pack
 

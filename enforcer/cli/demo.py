@@ -11,7 +11,7 @@ import argparse
 import sys
 from datetime import date
 
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,7 +61,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from connectors.estate import EstateSpec, SchoolEntry, schools_for, write_estate
+    from connectors.demo.estate import EstateSpec, SchoolEntry, schools_for, write_estate
 
     try:
         reference = date.fromisoformat(args.as_of)

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 from enforcer.cli.output import say
 from enforcer.config import load_config
-from enforcer.errors import UsageError
-from enforcer.exceptions import SELECTOR_KEYS, PolicyException, load_exceptions_file
+from enforcer.model.errors import UsageError
+from enforcer.waivers import SELECTOR_KEYS, PolicyException, load_exceptions_file
 from enforcer.store import open_store, records
 
 

@@ -6,7 +6,7 @@ import argparse
 
 from enforcer.cli.output import say
 from enforcer.config import load_config
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 from enforcer.store import open_store, runs
 
 

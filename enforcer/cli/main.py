@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from enforcer.errors import EnforcerError
+from enforcer.model.errors import EnforcerError
 from enforcer.logs import redact, setup_logging
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4

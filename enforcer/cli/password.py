@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from enforcer.errors import InputError, UsageError
+from enforcer.model.errors import InputError, UsageError
 
 EXIT_OK, EXIT_FAIL = 0, 1
 MAX_STDIN = 64 * 1024

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 from enforcer.rules.lint import lint
 from enforcer.rules.loader import builtin_packs, load_pack
 from enforcer.rules.model import Rule

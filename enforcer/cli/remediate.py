@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 
-from enforcer import remediation
+from enforcer.actions import remediation
 from enforcer.actions.interface import Outcome
 from enforcer.cli.output import say
 from enforcer.config import load_config
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 from enforcer.store import open_store, records, run_lock, runs
 
 

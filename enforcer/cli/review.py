@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 
 from enforcer.cli.output import say
 from enforcer.config import load_config
-from enforcer.errors import UsageError
-from enforcer.exceptions import PolicyException
+from enforcer.model.errors import UsageError
+from enforcer.waivers import PolicyException
 from enforcer.store import open_store, records
 
 

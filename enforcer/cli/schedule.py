@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from enforcer.config import load_config
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from enforcer import scheduler
+    from enforcer.scheduler import service as scheduler
 
     config = load_config(args.config)
     if args.interval is not None and args.interval < 1:

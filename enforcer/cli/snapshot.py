@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,11 +47,11 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from connectors.snapshot import write_snapshot
-    from enforcer import sources as source_types
+    from connectors.snapshot.source import write_snapshot
+    from enforcer.sources import registry as source_types
     from enforcer.config import load_config
     from enforcer.rules.loader import load_pack
-    from enforcer.run import parse_as_of
+    from enforcer.pipeline.run import parse_as_of
 
     config = load_config(args.config)
     chosen = _choose(config.sources, args.source)

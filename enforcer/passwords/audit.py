@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from enforcer.errors import InputError, file_error
+from enforcer.model.errors import InputError, file_error
 from enforcer.passwords.check import Reason, UserDetails, Verdict, check_password
 from enforcer.passwords.policy import PasswordPolicy
 

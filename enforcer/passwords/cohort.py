@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from enforcer.errors import InputError, UsageError, file_error
+from enforcer.model.errors import InputError, UsageError, file_error
 from enforcer.passwords.check import UserDetails
 from enforcer.passwords.generate import generate
 from enforcer.passwords.policy import PasswordPolicy

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 from enforcer.passwords.check import UserDetails, check_password
 from enforcer.passwords.policy import PasswordPolicy
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from enforcer.errors import InputError
+from enforcer.model.errors import InputError
 from enforcer.passwords.hashes import Scheme, Storage, classify
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from enforcer.errors import InputError, PolicyError
+from enforcer.model.errors import InputError, PolicyError
 from enforcer.passwords.policy import PasswordPolicy, PasswordPolicyModel
 from enforcer.rules.loader import load_pack
 from enforcer.yamlfile import load_file, validate

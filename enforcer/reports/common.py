@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from enforcer.models import Finding, RunResult, Severity, Status
+from enforcer.model.values import Finding, RunResult, Severity, Status
 
 SCHEMA = "enforcer.report/1"
 """Bumped when a field is removed or changes meaning; new optional fields keep the number."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 
-from enforcer.models import Finding, RunResult
+from enforcer.model.values import Finding, RunResult
 from enforcer.reports.common import compact_json, iso, sorted_findings, visible
 from enforcer.reports.interface import ReportExtras
 

@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from enforcer.models import Finding, RunResult, Status, SubjectKind
+from enforcer.model.values import Finding, RunResult, Status, SubjectKind
 from enforcer.reports import html_parts as parts
 from enforcer.reports.common import iso, sorted_findings, summary, to_jsonable, visible
 from enforcer.reports.interface import ReportExtras

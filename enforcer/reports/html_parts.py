@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from enforcer.models import Finding, RunResult, Status
+from enforcer.model.values import Finding, RunResult, Status
 from enforcer.reports.common import SEVERITIES_DESC, iso, source_counts_text, to_jsonable
 from enforcer.reports.interface import ReportExtras
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from enforcer.models import Finding, RunResult
+from enforcer.model.values import Finding, RunResult
 
 
 @dataclass(frozen=True, slots=True)

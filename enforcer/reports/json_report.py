@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from enforcer.models import Finding, RunResult, Status
+from enforcer.model.values import Finding, RunResult, Status
 from enforcer.reports.common import SCHEMA, iso, scrub, sorted_findings, summary, to_jsonable
 from enforcer.reports.interface import ReportExtras
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 from enforcer.reports.csv_report import CsvReporter
 from enforcer.reports.html import HtmlReporter
 from enforcer.reports.interface import Reporter

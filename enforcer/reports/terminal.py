@@ -8,7 +8,7 @@ to move the cursor, recolour the screen or reverse the text around it.
 
 from __future__ import annotations
 
-from enforcer.models import Finding, RunResult, Severity, Status
+from enforcer.model.values import Finding, RunResult, Severity, Status
 from enforcer.reports.common import group_by_rule, iso, source_counts_text, summary, visible
 from enforcer.reports.interface import ReportExtras
 

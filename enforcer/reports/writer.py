@@ -19,8 +19,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from enforcer.errors import ReportError
-from enforcer.models import RunResult
+from enforcer.model.errors import ReportError
+from enforcer.model.values import RunResult
 from enforcer.reports.interface import ReportExtras
 from enforcer.reports.registry import REPORTERS
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from enforcer.models import Account, Record, Role, RosterEntry, SubjectKind
+from enforcer.model.values import Account, Record, Role, RosterEntry, SubjectKind
 from enforcer.rules.conditions import Trace
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from enforcer.models import SubjectKind
+from enforcer.model.values import SubjectKind
 from enforcer.rules.fields import KEYS, ROSTER_KEYS
 from enforcer.rules.operators import (
     BOOL,

@@ -13,7 +13,7 @@ from dataclasses import fields
 from datetime import date, datetime
 from enum import StrEnum
 
-from enforcer.models import Account, Device, DomainPolicy, RosterEntry, SubjectKind
+from enforcer.model.values import Account, Device, DomainPolicy, RosterEntry, SubjectKind
 from enforcer.rules.operators import BOOL, DATE, ENUM, INT, LIST, STR, TIME
 
 MODEL_OF: dict[SubjectKind, type] = {

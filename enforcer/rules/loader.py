@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from enforcer.actions.catalog import ACTIONS
-from enforcer.errors import InputError, PolicyError
-from enforcer.models import PackInfo, Remediation, SubjectKind
+from enforcer.model.errors import InputError, PolicyError
+from enforcer.model.values import PackInfo, Remediation, SubjectKind
 from enforcer.rules.checks import CHECKS
 from enforcer.rules.conditions import Compiler, Condition
 from enforcer.rules.model import Pack, Rule

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from enforcer.models import PackInfo, Remediation, Severity, SubjectKind
+from enforcer.model.values import PackInfo, Remediation, Severity, SubjectKind
 from enforcer.rules.conditions import Condition
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from enforcer.models import Severity, SubjectKind
+from enforcer.model.values import Severity, SubjectKind
 
 RULE_ID = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from enforcer.models import Finding, Remediation, Severity, Status, Subject, SubjectKind
+from enforcer.model.values import Finding, Remediation, Severity, Status, Subject, SubjectKind
 
 FAILING = (Status.FAIL, Status.EXCEPTED)
 """States that count as "failing" for new / fixed / still failing: an exception covers a

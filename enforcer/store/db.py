@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from enforcer.errors import StoreError
+from enforcer.model.errors import StoreError
 from enforcer.store.paths import ensure_private_dir, ensure_private_file
 from enforcer.store.schema import LATEST, MIGRATIONS, SERIAL
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from enforcer.models import Finding, SourceStatus, Status
+from enforcer.model.values import Finding, SourceStatus, Status
 from enforcer.store.codec import FAILING
 
 

@@ -3,7 +3,7 @@
 Why not APScheduler's own ``SQLAlchemyJobStore``: it needs SQLAlchemy, a large
 dependency for one table. This is the same table shape (id, next_run_time,
 pickled job state) with sqlite3. The job state holds only a textual reference
-to ``enforcer.scheduler:scheduled_run`` and its plain arguments, never code.
+to ``enforcer.scheduler.service:scheduled_run`` and its plain arguments, never code.
 The file lives in the private data directory (0700), so nobody else can plant a
 pickle there.
 """

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from enforcer.errors import StoreError
+from enforcer.model.errors import StoreError
 
 
 class RunLock:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from enforcer.errors import StoreError
+from enforcer.model.errors import StoreError
 
 
 def data_dir() -> Path:

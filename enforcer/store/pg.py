@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from enforcer.errors import StoreError
+from enforcer.model.errors import StoreError
 from enforcer.logs import redact
 from enforcer.store.db import Database, text_safe
 

@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
-from enforcer.errors import UsageError
-from enforcer.exceptions import PolicyException
-from enforcer.models import Subject, SubjectKind
+from enforcer.model.errors import UsageError
+from enforcer.waivers import PolicyException
+from enforcer.model.values import Subject, SubjectKind
 from enforcer.store.codec import dumps, loads, parse_ts, ts
 from enforcer.store.db import Database
 

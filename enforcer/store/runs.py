@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from enforcer.models import Finding, RunResult, Status
+from enforcer.model.values import Finding, RunResult, Status
 from enforcer.store.codec import (
     FAILING,
     FINDING_COLUMNS,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from connectors.ad.client import escape
-from enforcer.errors import SourceError
-from enforcer.models import Account, Device, DomainPolicy
+from enforcer.model.errors import SourceError
+from enforcer.model.values import Account, Device, DomainPolicy
 from tests.connectors.adtools import DC, make_source
 from tests.connectors.proxy import CuttingProxy
 from tests.services.samba import BASE, HOST, UNTRUSTED_CA_FILE

@@ -11,7 +11,7 @@ from connectors.ad import mapping as m
 from connectors.ad.client import escape, escape_bytes
 from connectors.ad.settings import Settings
 from connectors.ad.source import _parent, _sid_string
-from enforcer.models import PasswordSettings, Platform
+from enforcer.model.values import PasswordSettings, Platform
 
 SECRETS = {"bind_dn": {"env": "X"}, "bind_password": {"env": "Y"}}
 
@@ -166,7 +166,7 @@ def test_prefetch_keeps_order_and_everything() -> None:
 
 def test_prefetch_hands_worker_errors_to_the_consumer_after_the_data_before_them() -> None:
     from connectors.ad.prefetch import prefetched
-    from enforcer.errors import SourceError
+    from enforcer.model.errors import SourceError
 
     def items():  # noqa: ANN202
         yield from range(5)

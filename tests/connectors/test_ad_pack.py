@@ -107,8 +107,8 @@ def test_ordinary_bind_turns_bitlocker_and_pso_verdicts_into_explained_errors(
 def test_snapshot_export_round_trips_the_ad_records(
     samba_dc: DC, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from connectors.snapshot import read_records
-    from enforcer.models import Account, Device, DomainPolicy
+    from connectors.snapshot.source import read_records
+    from enforcer.model.values import Account, Device, DomainPolicy
 
     config = tmp_path / "enforcer.yaml"
     config.write_text(CONFIG)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from connectors.ad.source import ADSource
-from enforcer.models import Account, Device, DomainPolicy, Ownership, Platform, Role
+from enforcer.model.values import Account, Device, DomainPolicy, Ownership, Platform, Role
 from tests.connectors.adtools import DC, make_source
 from tests.services.samba import BASE
 

@@ -17,7 +17,7 @@ from connectors.ad import mapping as m
 from connectors.ad.source import ADSource
 from enforcer.actions.catalog import ACTIONS
 from enforcer.actions.interface import ActionPlan, Outcome
-from enforcer.models import Subject, SubjectKind
+from enforcer.model.values import Subject, SubjectKind
 from tests.connectors.adtools import DC, admin_connection
 from tests.services.samba import BASE
 

@@ -13,7 +13,7 @@ from connectors.demo.generator import DemoSchool, generate
 from connectors.demo.names import ADULT_FIRST, BOYS, EXCLUDED, GIRLS, SURNAMES
 from connectors.demo.settings import Settings
 from enforcer.identity import year_group_from_birth
-from enforcer.models import Account, Device, FormFactor, Ownership, Platform, Role, RosterEntry
+from enforcer.model.values import Account, Device, FormFactor, Ownership, Platform, Role, RosterEntry
 from tests.demo.conftest import AS_OF
 
 MOBILE = (FormFactor.TABLET, FormFactor.PHONE)

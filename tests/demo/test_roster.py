@@ -9,8 +9,8 @@ import pytest
 
 from connectors.roster import Columns, RosterSource, Settings, parse_year
 from enforcer.config import load_config
-from enforcer.errors import InputError
-from enforcer.models import RosterEntry
+from enforcer.model.errors import InputError
+from enforcer.model.values import RosterEntry
 from tests.demo.conftest import ROSTER_DATA
 
 

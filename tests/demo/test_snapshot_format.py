@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from connectors.demo.generator import DemoSchool
-from connectors.snapshot import (
+from connectors.snapshot.source import (
     FORMAT,
     KINDS,
     VERSION,
@@ -26,8 +26,8 @@ from connectors.snapshot import (
     read_records,
     write_snapshot,
 )
-from enforcer.errors import InputError, SourceError
-from enforcer.models import Account, DomainPolicy, PasswordSettings, Record
+from enforcer.model.errors import InputError, SourceError
+from enforcer.model.values import Account, DomainPolicy, PasswordSettings, Record
 
 BST = timezone(timedelta(hours=1))
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import BuildContext, Source
+from enforcer.sources.interface import BuildContext, Source
 from connectors.demo.generator import DemoSchool
-from connectors.snapshot import read_header, read_records, write_snapshot
-from enforcer import sources as source_types
+from connectors.snapshot.source import read_header, read_records, write_snapshot
+from enforcer.sources import registry as source_types
 from enforcer.cli.main import main
 from enforcer.config import Config, load_config
-from enforcer.errors import InputError
+from enforcer.model.errors import InputError
 from enforcer.secrets import read_secret
 from tests.demo.conftest import AS_OF
 
@@ -103,7 +103,7 @@ def test_cli_export_of_a_bad_source_exits_2_and_writes_nothing(tmp_path: Path) -
 
 def test_auditing_the_snapshot_gives_the_same_findings(tmp_path: Path) -> None:
     """Offline audit: the exported demo, read back by a snapshot source, gives the same report."""
-    from enforcer.run import RunOptions, run
+    from enforcer.pipeline.run import RunOptions, run
 
     out = tmp_path / "demo.jsonl.gz"
     assert main(["snapshot", "export", "--output", str(out), "--as-of", AS_OF.isoformat()]) == 0
@@ -121,7 +121,7 @@ def test_auditing_the_snapshot_gives_the_same_findings(tmp_path: Path) -> None:
 def test_the_demo_reports_the_same_on_any_day(day: str) -> None:
     """Dates are relative to as-of, so `enforcer run` shows the same sprinkling whenever it runs
     (including across the 31 August / 1 September school-year boundary)."""
-    from enforcer.run import RunOptions, parse_as_of, run
+    from enforcer.pipeline.run import RunOptions, parse_as_of, run
 
     base = run(load_config(None), RunOptions(as_of=AS_OF)).result
     other = run(load_config(None), RunOptions(as_of=parse_as_of(day))).result

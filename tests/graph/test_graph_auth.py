@@ -11,7 +11,7 @@ import pytest
 
 from connectors.graph.auth import StaticTokenProvider, build_auth
 from connectors.graph.settings import Settings
-from enforcer.errors import ConfigError
+from enforcer.model.errors import ConfigError
 from enforcer.secrets import read_secret
 
 pytestmark = pytest.mark.graph

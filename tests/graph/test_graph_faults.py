@@ -12,9 +12,9 @@ import pytest
 from connectors.graph.pipeline import RateLimiter
 from enforcer.cli.main import main
 from enforcer.config import load_config
-from enforcer.errors import SourceError
-from enforcer.models import Account
-from enforcer.run import RunOptions, run
+from enforcer.model.errors import SourceError
+from enforcer.model.values import Account
+from enforcer.pipeline.run import RunOptions, run
 from tests.services.graph_server import GraphServer
 
 pytestmark = pytest.mark.graph

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from enforcer.engine import evaluate
-from enforcer.models import Status
+from enforcer.model.values import Status
 from enforcer.rules.loader import load_pack
 
 pytestmark = pytest.mark.graph

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from enforcer.models import Account, Device, DomainPolicy, FormFactor, Ownership, Platform, Role
+from enforcer.model.values import Account, Device, DomainPolicy, FormFactor, Ownership, Platform, Role
 from tests.services.graph_server import GraphServer
 
 pytestmark = pytest.mark.graph

@@ -6,7 +6,7 @@ import pytest
 
 from enforcer.actions.catalog import ACTIONS
 from enforcer.actions.interface import ActionPlan, Outcome
-from enforcer.models import Subject, SubjectKind
+from enforcer.model.values import Subject, SubjectKind
 from tests.services.graph_server import GraphServer
 
 pytestmark = pytest.mark.graph

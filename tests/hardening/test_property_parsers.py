@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from enforcer.config import ConfigModel, _build
 from enforcer.engine import evaluate
-from enforcer.errors import InputError
-from enforcer.models import Account, Device, Platform, Role, Status
+from enforcer.model.errors import InputError
+from enforcer.model.values import Account, Device, Platform, Role, Status
 from enforcer.rules.loader import compile_pack, load_pack
 from enforcer.rules.operators import OPERATORS
 from enforcer.yamlfile import load_text
@@ -191,7 +191,7 @@ SNAP_KEYS = st.sampled_from(
     fields=st.dictionaries(SNAP_KEYS, JSONISH, max_size=6),
 )
 def test_any_record_object_decodes_or_is_a_value_error(kind: object, fields: dict) -> None:
-    from connectors.snapshot import decode_record, encode_record
+    from connectors.snapshot.source import decode_record, encode_record
 
     obj = {**fields, "kind": kind}
     try:
@@ -216,7 +216,7 @@ def test_any_snapshot_bytes_read_or_a_located_error(
 ) -> None:
     import json
 
-    from connectors.snapshot import read_records
+    from connectors.snapshot.source import read_records
 
     path = tmp_path_factory.mktemp("snap") / "s.jsonl"
     head = [json.dumps({"format": "enforcer.snapshot", "version": 1}).encode()] if header else []

@@ -182,7 +182,7 @@ def test_secret_echoed_in_a_source_error_is_redacted_in_reports_and_store(
 ) -> None:
     """A connector whose error message repeats a secret (as some LDAP servers and SDKs do) must not
     carry it into the report, the terminal or the store: the run redacts every source error."""
-    from enforcer import sources as source_types
+    from enforcer.sources import registry as source_types
 
     monkeypatch.setitem(
         source_types.SOURCE_TYPES, "echo", ("tests.hardening.echo_source", "tests.hardening.echo_source")

@@ -87,7 +87,7 @@ def test_email_clear_text_needs_the_explicit_option() -> None:
 
 
 def test_email_clear_text_is_loudly_warned(caplog: pytest.LogCaptureFixture) -> None:
-    from enforcer.digest import DigestError, send
+    from enforcer.reports.digest import DigestError, send
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -106,7 +106,7 @@ def test_email_starttls_verifies_the_server_certificate() -> None:
 
     from aiosmtpd.controller import Controller
 
-    from enforcer.digest import DigestError, send
+    from enforcer.reports.digest import DigestError, send
 
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(DATA / "dc.pem", DATA / "dc.key")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 from enforcer.passwords import cohort
 from enforcer.passwords.check import check_password
 from enforcer.passwords.generate import MAX_YEAR, MIN_YEAR, generate, shape_for_year, word_list

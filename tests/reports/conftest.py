@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from enforcer.models import (
+from enforcer.model.values import (
     Finding,
     PackInfo,
     Remediation,

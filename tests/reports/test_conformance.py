@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 from enforcer.reports.interface import Reporter, ReportExtras, TrendPoint
 from enforcer.reports.registry import FILE_FORMATS, REPORTERS, get_reporter
 

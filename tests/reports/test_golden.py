@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from enforcer.config import load_config
-from enforcer.models import RunResult
+from enforcer.model.values import RunResult
 from enforcer.reports.registry import REPORTERS
-from enforcer.run import RunOptions, parse_as_of, run
+from enforcer.pipeline.run import RunOptions, parse_as_of, run
 
 GOLDEN = Path(__file__).parent / "golden"
 AS_OF = "2025-01-15"

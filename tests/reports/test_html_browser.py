@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from enforcer.models import Severity, Status, SubjectKind
+from enforcer.model.values import Severity, Status, SubjectKind
 from enforcer.reports.html import HtmlReporter
 
 from .conftest import make_finding, make_result

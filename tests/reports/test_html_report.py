@@ -7,7 +7,7 @@ import hashlib
 import re
 from html.parser import HTMLParser
 
-from enforcer.models import Severity, Status, SubjectKind
+from enforcer.model.values import Severity, Status, SubjectKind
 from enforcer.reports.html import HtmlReporter
 from enforcer.reports.interface import ReportExtras, TrendPoint
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from enforcer.models import Status
+from enforcer.model.values import Status
 from enforcer.reports.interface import ReportExtras, TrendPoint
 from enforcer.reports.json_report import JsonReporter, build_document
 

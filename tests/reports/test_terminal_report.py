@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enforcer.models import Severity, Status, SubjectKind
+from enforcer.model.values import Severity, Status, SubjectKind
 from enforcer.reports.terminal import MAX_SUBJECTS, TerminalReporter
 
 from .conftest import make_finding, make_result

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from enforcer.errors import ReportError
+from enforcer.model.errors import ReportError
 from enforcer.reports.registry import REPORTERS
 from enforcer.reports.writer import write_reports
 
@@ -97,8 +97,8 @@ def test_full_disk_leaves_previous_reports_intact(tmp_path: Path) -> None:
         import os, resource, signal, sys
         sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / "tests")!r}]
         from reports.conftest import make_result, make_finding
-        from enforcer.models import Status, Severity, SubjectKind
-        from enforcer.errors import ReportError
+        from enforcer.model.values import Status, Severity, SubjectKind
+        from enforcer.model.errors import ReportError
         from enforcer.reports.writer import write_reports
         small = make_result([])
         write_reports(small, sys.argv[1], ["html", "json", "csv"])

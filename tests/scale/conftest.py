@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.estate import EstateSpec, SchoolEntry, write_estate
+from connectors.demo.estate import EstateSpec, SchoolEntry, write_estate
 
 
 @pytest.fixture(scope="module")

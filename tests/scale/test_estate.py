@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.estate import (
+from connectors.demo.estate import (
     CONFIG,
     MANIFEST,
     EstateSpec,
@@ -21,10 +21,10 @@ from connectors.estate import (
     snapshot_paths,
     write_estate,
 )
-from connectors.snapshot import read_header, read_records
+from connectors.snapshot.source import read_header, read_records
 from enforcer.cli.main import main
-from enforcer.errors import InputError, UsageError
-from enforcer.models import Account, Device, DomainPolicy, RosterEntry
+from enforcer.model.errors import InputError, UsageError
+from enforcer.model.values import Account, Device, DomainPolicy, RosterEntry
 
 
 def _bytes(folder: Path) -> dict[str, bytes]:

@@ -11,11 +11,11 @@ import pytest
 
 from connectors.demo.generator import DemoSchool, generate
 from connectors.demo.settings import Settings
-from connectors.snapshot import read_records, write_snapshot
+from connectors.snapshot.source import read_records, write_snapshot
 from enforcer.engine import Engine, _subject_of
-from enforcer.errors import InputError
-from enforcer.frozen import builder
-from enforcer.models import (
+from enforcer.model.errors import InputError
+from enforcer.model.frozen import builder
+from enforcer.model.values import (
     KIND_OF,
     Account,
     Device,

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.demo.generator import generate
 from connectors.demo.settings import Settings
-from connectors.snapshot import _DECODE, _FIELDS, KINDS, _construct, encode_record
+from connectors.snapshot.source import _DECODE, _FIELDS, KINDS, _construct, encode_record
 from tests.demo.test_snapshot_format import every_model
 
 ODD_VALUES: list[Any] = [

@@ -10,10 +10,10 @@ import pytest
 
 from connectors.demo.generator import DemoSchool, generate
 from connectors.demo.settings import Settings
-from connectors.snapshot import read_records, write_snapshot
+from connectors.snapshot.source import read_records, write_snapshot
 from enforcer.engine import Engine, evaluate
-from enforcer.errors import InputError
-from enforcer.models import (
+from enforcer.model.errors import InputError
+from enforcer.model.values import (
     KIND_OF,
     Account,
     Device,

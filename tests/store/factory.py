@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from enforcer.models import (
+from enforcer.model.values import (
     Finding,
     PackInfo,
     Remediation,

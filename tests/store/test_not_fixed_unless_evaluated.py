@@ -35,9 +35,9 @@ def test_a_missing_roster_fixes_no_roster_finding(tmp_path: Path, capsys: pytest
     # Same school, same accounts, but the roster rules cannot run: the snapshot below has no pupils.
     from connectors.demo.generator import generate
     from connectors.demo.settings import Settings
-    from connectors.snapshot import write_snapshot
-    from enforcer.models import RosterEntry
-    from enforcer.run import parse_as_of
+    from connectors.snapshot.source import write_snapshot
+    from enforcer.model.values import RosterEntry
+    from enforcer.pipeline.run import parse_as_of
 
     school = generate(Settings(), "demo", parse_as_of("2026-11-22"))
     snap = tmp_path / "demo.jsonl"
@@ -56,7 +56,7 @@ def test_a_missing_roster_fixes_no_roster_finding(tmp_path: Path, capsys: pytest
 def test_remediate_apply_refuses_an_incomplete_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from enforcer import sources
+    from enforcer.sources import registry as sources
 
     monkeypatch.setitem(sources.SOURCE_TYPES, "failing", ("tests.unit.failing_source",) * 2)
     cfg = tmp_path / "c.yaml"

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from enforcer.errors import StoreError
-from enforcer.models import SubjectKind
+from enforcer.model.errors import StoreError
+from enforcer.model.values import SubjectKind
 from enforcer.store import open_store, records, runs
 from enforcer.store.pg import pyformat
 from enforcer.store.schema import LATEST

@@ -6,8 +6,8 @@ import dataclasses
 import datetime as dt
 
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
-from enforcer.models import Status, SubjectKind
-from enforcer.remediation import Cap, execute, plan, undo
+from enforcer.model.values import Status, SubjectKind
+from enforcer.actions.remediation import Cap, execute, plan, undo
 from enforcer.store import records
 
 from .factory import T0, finding

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from enforcer.errors import ConfigError
-from enforcer.scheduler import cron_days, cron_trigger, on_calendar
+from enforcer.model.errors import ConfigError
+from enforcer.scheduler.service import cron_days, cron_trigger, on_calendar
 
 ROOT = Path(__file__).parents[2]
 

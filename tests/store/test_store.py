@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from enforcer.errors import StoreError
-from enforcer.models import Status, SubjectKind
+from enforcer.model.errors import StoreError
+from enforcer.model.values import Status, SubjectKind
 from enforcer.store import open_store, runs
 from enforcer.store.schema import LATEST
 

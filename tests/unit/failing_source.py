@@ -1,6 +1,6 @@
 """A source type for orchestration tests: yields a few records, then fails like a dropped link.
 
-Registered into ``enforcer.sources.SOURCE_TYPES`` by the tests that use it; the real
+Registered into ``enforcer.sources.registry.SOURCE_TYPES`` by the tests that use it; the real
 connectors' failure paths are tested against real servers in their own suites.
 """
 
@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import BuildContext
+from enforcer.sources.interface import BuildContext
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
-from enforcer.errors import ConfigError, SourceError
-from enforcer.models import Account, Record, Role
+from enforcer.model.errors import ConfigError, SourceError
+from enforcer.model.values import Account, Record, Role
 
 
 class Settings(BaseModel):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from enforcer import sources
+from enforcer.sources import registry as sources
 from enforcer.cli.main import main
 
 AS_OF = ["--as-of", "2026-11-22"]

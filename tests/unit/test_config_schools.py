@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from enforcer.config import load_config
-from enforcer.errors import InputError
+from enforcer.model.errors import InputError
 
 TRUST = """
 version: 1

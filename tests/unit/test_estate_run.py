@@ -8,7 +8,7 @@ from pathlib import Path
 
 from connectors.demo.generator import generate
 from connectors.demo.settings import Settings
-from connectors.snapshot import write_snapshot
+from connectors.snapshot.source import write_snapshot
 from enforcer.cli.main import main
 
 AS_OF = datetime(2026, 11, 22, tzinfo=UTC)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from enforcer.cli.main import main
-from enforcer.errors import InputError, PolicyError
+from enforcer.model.errors import InputError, PolicyError
 from enforcer.rules.loader import load_pack
 from tests.unit.helpers import pack_from, rule_yaml
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from enforcer.engine import evaluate
-from enforcer.models import Account, Device, Platform, Role, Status
+from enforcer.model.values import Account, Device, Platform, Role, Status
 from enforcer.rules.operators import OPERATORS
 from tests.unit.helpers import pack_from, rule_yaml
 

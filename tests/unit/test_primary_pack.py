@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from enforcer.engine import evaluate
-from enforcer.models import (
+from enforcer.model.values import (
     Account,
     Device,
     DomainPolicy,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from enforcer import sources
+from enforcer.sources import registry as sources
 from enforcer.cli.main import main
 from tests.unit.failing_source import FailingSource
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from enforcer.engine import evaluate
-from enforcer.models import Account, Device, DomainPolicy, Role, RosterEntry, Status, SubjectKind
+from enforcer.model.values import Account, Device, DomainPolicy, Role, RosterEntry, Status, SubjectKind
 from enforcer.rules.checks import CHECKS
 from enforcer.rules.loader import builtin_packs, load_pack
 
@@ -47,7 +47,7 @@ def test_rule_metadata_is_complete(pack_name: str, rule: object) -> None:
 def test_demo_school_makes_every_primary_rule_fail_somewhere() -> None:
     """The demo exists to show every control; a rule it never trips is an untested promise."""
     from enforcer.config import load_config
-    from enforcer.run import RunOptions, run
+    from enforcer.pipeline.run import RunOptions, run
 
     result = run(load_config(None), RunOptions(as_of=AS_OF)).result
     failing = {f.rule for f in result.findings if f.status is Status.FAIL}

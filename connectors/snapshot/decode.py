@@ -17,7 +17,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from enforcer.frozen import builder
+from enforcer.model.frozen import builder
 
 Decoder = Callable[[Mapping[str, Any], "str | None"], Any]
 _TYPE_NAMES = {str: "_str", bool: "_bool", int: "_int"}
@@ -42,7 +42,7 @@ def compile_decoder(
     fields = dataclasses.fields(cls)
     if any(not f.init for f in fields):
         return generic  # positional construction would be wrong: keep the generic path
-    # The record is built by enforcer.frozen's builder: the same frozen record as ``cls(...)``
+    # The record is built by enforcer.model.frozen's builder: the same frozen record as ``cls(...)``
     # without a per-field object.__setattr__ (a 25-field Account was a fifth of its decoding).
     ns: dict[str, Any] = {
         "_cls": builder(cls),

@@ -23,8 +23,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from enforcer.errors import InputError, UsageError
-from enforcer.models import Finding, Status, SubjectKind
+from enforcer.model.errors import InputError, UsageError
+from enforcer.model.values import Finding, Status, SubjectKind
 from enforcer.yamlfile import load_file, validate
 
 SELECTOR_KEYS = ("kind", "source", "id", "name")

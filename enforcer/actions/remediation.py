@@ -2,7 +2,7 @@
 
 Per rule the pack chooses a mode: ``report`` (advice only, no plan), ``dry-run``
 (the plan is made and recorded as ``planned``, nothing changes) or ``enforce``
-(the plan is applied through the source's :class:`~connectors.base.Remediator`).
+(the plan is applied through the source's :class:`~enforcer.sources.interface.Remediator`).
 A finding the IT contractor marked for remediation in the review queue lifts a
 ``dry-run`` rule to ``enforce`` for that one subject; it never overrides
 ``report`` and never enables an opt-in action (remote lock) by itself.
@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 
 from enforcer.actions.catalog import ACTIONS
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
-from enforcer.errors import UsageError
+from enforcer.model.errors import UsageError
 from enforcer.logs import redact
-from enforcer.models import Finding, Status
+from enforcer.model.values import Finding, Status
 from enforcer.store import records
 from enforcer.store.db import Database
 
@@ -216,8 +216,8 @@ def undo(
 
 def remediators_for(config: object, names: Iterable[str]) -> dict[str, object]:
     """Build the named sources from the configuration and keep those that can make changes."""
-    from connectors.base import Remediator
-    from enforcer import sources as source_types
+    from enforcer.sources.interface import Remediator
+    from enforcer.sources import registry as source_types
 
     out: dict[str, object] = {}
     wanted = set(names)

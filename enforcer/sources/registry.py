@@ -15,12 +15,12 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from enforcer.errors import ConfigError
+from enforcer.model.errors import ConfigError
 
 SOURCE_TYPES: dict[str, tuple[str, str]] = {
     # type: (settings module, builder module)
     "demo": ("connectors.demo.settings", "connectors.demo.source"),
-    "snapshot": ("connectors.snapshot", "connectors.snapshot"),
+    "snapshot": ("connectors.snapshot.source", "connectors.snapshot.source"),
     "roster": ("connectors.roster", "connectors.roster"),
     "ad": ("connectors.ad.settings", "connectors.ad.source"),
     "graph": ("connectors.graph.settings", "connectors.graph.source"),
@@ -49,7 +49,7 @@ def build_source(
 ) -> Any:
     """The one place a configured source is built: secrets from env/file, the classifier of the
     school the source belongs to, paths relative to the configuration file."""
-    from connectors.base import BuildContext
+    from enforcer.sources.interface import BuildContext
     from enforcer.secrets import read_secret
 
     ctx = BuildContext(

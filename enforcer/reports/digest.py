@@ -18,8 +18,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from enforcer.config import LOOPBACK, EmailModel
-from enforcer.errors import ConfigError, EnforcerError
-from enforcer.models import Finding, RunResult
+from enforcer.model.errors import ConfigError, EnforcerError
+from enforcer.model.values import Finding, RunResult
 from enforcer.reports.common import scrub, visible
 from enforcer.secrets import read_secret
 from enforcer.store.diff import RunDiff

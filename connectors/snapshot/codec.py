@@ -1,6 +1,6 @@
 """Snapshot records as JSON objects: one codec per model field, derived from the annotations.
 
-Kept apart from the file handling (``connectors.snapshot``) so each stays small: this
+Kept apart from the file handling (``connectors.snapshot.source``) so each stays small: this
 module knows what a record looks like on a line, that one knows about files, gzip,
 headers and the end marker.
 """
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from connectors.snapshot_decode import compile_decoder
-from enforcer.models import Account, Device, DomainPolicy, PasswordSettings, Record, RosterEntry
+from connectors.snapshot.decode import compile_decoder
+from enforcer.model.values import Account, Device, DomainPolicy, PasswordSettings, Record, RosterEntry
 
 FORMAT = "enforcer.snapshot"
 VERSION = 1

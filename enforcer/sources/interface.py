@@ -10,14 +10,14 @@ from typing import Any, Protocol, runtime_checkable
 
 from enforcer.actions.interface import ActionPlan, ActionResult
 from enforcer.identity import Classifier
-from enforcer.models import Record
+from enforcer.model.values import Record
 
 
 @runtime_checkable
 class Source(Protocol):
     """Yields records as they are read.
 
-    ``collect`` raises :class:`enforcer.errors.SourceError` (and nothing else) when it
+    ``collect`` raises :class:`enforcer.model.errors.SourceError` (and nothing else) when it
     cannot read everything; the run then marks the source failed and the run
     incomplete, and none of that source's earlier findings may become "fixed".
     """

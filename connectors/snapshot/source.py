@@ -26,8 +26,8 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import BuildContext
-from connectors.snapshot_codec import (  # noqa: F401 - re-exported for callers
+from enforcer.sources.interface import BuildContext
+from connectors.snapshot.codec import (  # noqa: F401 - re-exported for callers
     _DECODE,
     _FIELDS,
     _KIND_OF,
@@ -41,8 +41,8 @@ from connectors.snapshot_codec import (  # noqa: F401 - re-exported for callers
     decode_record,
     encode_record,
 )
-from enforcer.errors import InputError, SourceError, file_error
-from enforcer.models import Record
+from enforcer.model.errors import InputError, SourceError, file_error
+from enforcer.model.values import Record
 
 __all__ = [
     "FORMAT",

@@ -46,5 +46,5 @@ def builder(cls: type[T]) -> Callable[..., T]:
     exec("\n".join(body), ns)  # noqa: S102 - generated from our own dataclass's field names only
     build = ns["build"]
     build.__qualname__ = f"builder({cls.__name__})"
-    build.__doc__ = f"A {cls.__name__} from every field, positionally (see enforcer.frozen)."
+    build.__doc__ = f"A {cls.__name__} from every field, positionally (see enforcer.model.frozen)."
     return build  # type: ignore[no-any-return]

@@ -1,6 +1,6 @@
 """What ``enforcer run`` adds to a one-off audit: lock, exceptions, history, diff, remediation, digest.
 
-:func:`enforcer.run.run` calls the three hooks (``begin`` before any source is
+:func:`enforcer.pipeline.run.run` calls the three hooks (``begin`` before any source is
 read, ``record`` after evaluation and before reports are written,
 ``after_reports`` at the end) when ``RunOptions.history`` is set; ``enforcer
 audit`` leaves it unset and so never writes to the store. Used as a context
@@ -18,10 +18,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from enforcer.errors import EnforcerError
-from enforcer.exceptions import PolicyException, apply_exceptions, beside_pack, load_exceptions_file
+from enforcer.model.errors import EnforcerError
+from enforcer.waivers import PolicyException, apply_exceptions, beside_pack, load_exceptions_file
 from enforcer.logs import redact
-from enforcer.models import RunResult
+from enforcer.model.values import RunResult
 from enforcer.store import Store, open_store, records, run_lock, runs
 from enforcer.store.codec import ts
 from enforcer.store.diff import RunDiff
@@ -91,7 +91,7 @@ class RunHistory:
         email = self.config.model.email
         if not (self.digest and email.enabled and self.diff is not None):
             return
-        from enforcer import digest
+        from enforcer.reports import digest
 
         html = next((p for p in written if p.name == f"enforcer-{result.run_id}.html"), None)
         try:
@@ -124,7 +124,7 @@ class RunHistory:
         return None
 
     def _remediate(self, result: RunResult, pack: Any) -> None:
-        from enforcer import remediation
+        from enforcer.actions import remediation
 
         assert self.store is not None
         planned = remediation.plan(result.findings, remediation.modes_of(pack), records.marked(self.store.db))

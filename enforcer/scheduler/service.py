@@ -28,7 +28,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from enforcer.errors import ConfigError
+from enforcer.model.errors import ConfigError
 
 log = logging.getLogger(__name__)
 JOB_ID = "enforcer-nightly-run"

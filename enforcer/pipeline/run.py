@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from enforcer import sources as source_types
+from enforcer.sources import registry as source_types
 from enforcer.config import Config, SourceConfig
 from enforcer.engine import Engine
-from enforcer.errors import InputError, SourceError, UsageError
+from enforcer.model.errors import InputError, SourceError, UsageError
 from enforcer.logs import redact
-from enforcer.models import (
+from enforcer.model.values import (
     Account,
     Device,
     DomainPolicy,
@@ -117,12 +117,12 @@ class SchoolSummary:
 def run(config: Config, options: RunOptions) -> RunOutcome:
     """Collect, evaluate and (for ``enforcer run``) record and report: one school or an estate."""
     if config.multi_school:
-        from enforcer.estate import run_estate
+        from enforcer.pipeline.estate import run_estate
 
         return run_estate(config, options, run_school)
     if not options.record:
         return run_school(config, options)
-    from enforcer.store.service import RunHistory
+    from enforcer.pipeline.history import RunHistory
 
     with RunHistory(config) as history:
         return run_school(config, options, history)

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from enforcer.config import Config, SchoolConfig
-from enforcer.errors import EnforcerError
+from enforcer.model.errors import EnforcerError
 from enforcer.logs import redact
-from enforcer.models import PackInfo, RunResult, Status
+from enforcer.model.values import PackInfo, RunResult, Status
 from enforcer.reports.common import scrub, visible
-from enforcer.run import RunOptions, RunOutcome, SchoolSummary
+from enforcer.pipeline.run import RunOptions, RunOutcome, SchoolSummary
 
 log = logging.getLogger(__name__)
-SCHEMA = "enforcer.estate/1"
+SCHEMA = "enforcer.pipeline.estate/1"
 RunSchool = Callable[..., RunOutcome]
 
 
@@ -84,7 +84,7 @@ def _one(config: Config, school: SchoolConfig, options: RunOptions, run_school: 
     )
     try:
         if options.record:
-            from enforcer.store.service import RunHistory
+            from enforcer.pipeline.history import RunHistory
 
             with RunHistory(one, take_lock=False) as history:
                 outcome = run_school(one, opts, history)
