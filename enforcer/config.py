@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from enforcer.sources import registry as source_types
-from enforcer.model.errors import ConfigError, InputError
 from enforcer.identity import Classifier, RoleMatcher, YearGroupRule
+from enforcer.model.errors import ConfigError, InputError
 from enforcer.model.values import Role
+from enforcer.sources import registry as source_types
 from enforcer.yamlfile import Located, MultiInputError, load_file, load_text, validate
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -58,9 +58,13 @@ class SourceModel(BaseModel):
     type: str
 
 
+ReportFormat = Literal["html", "json", "csv"]
+REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "json", "csv")
+
+
 class ReportsModel(_Strict):
     dir: str = "reports"
-    formats: list[Literal["html", "json", "csv"]] = Field(default_factory=lambda: ["html", "json", "csv"])
+    formats: list[ReportFormat] = Field(default_factory=lambda: list(REPORT_FORMATS))
 
 
 class StoreModel(_Strict):
@@ -190,10 +194,6 @@ class Config:
     def school_of(self, source_name: str) -> SchoolConfig:
         return next(sc for sc in self.schools if any(s.name == source_name for s in sc.sources))
 
-    def classifier(self) -> Classifier:
-        """The single school's classifier (a multi-school run asks each SchoolConfig instead)."""
-        return self.schools[0].classifier()
-
     def for_school(self, school: SchoolConfig) -> Config:
         """One school of an estate as a single-school configuration, so every school runs
         through exactly the same pipeline as a lone school does."""
@@ -305,7 +305,7 @@ def _sources(
             continue
         fields = raw[i] if i < len(raw) and isinstance(raw[i], dict) else {}
         try:
-            settings = validate(
+            settings: BaseModel = validate(
                 settings_cls, doc, {k: v for k, v in fields.items() if k not in ("name", "type")}, prefix=loc
             )
         except MultiInputError as exc:

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from enforcer.model.frozen import builder
 from enforcer.identity import year_group_from_birth
+from enforcer.model.frozen import builder
 from enforcer.model.values import (
     KIND_OF,
     Account,

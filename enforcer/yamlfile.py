@@ -45,7 +45,7 @@ class Located:
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed", event.start_mark)
@@ -84,9 +84,9 @@ def load_text(text: str, source: str) -> Located:
         data = {} if node is None else _walk(node, loader, (), lines, source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        located = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(f"invalid YAML: {problem}", source, line) from None
+        raise InputError(f"invalid YAML: {problem}", source, located) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         raise InputError(f"invalid YAML: character {exc.character!r} is not allowed", source, line) from None

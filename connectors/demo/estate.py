@@ -277,7 +277,7 @@ def _write_config(out: Path, entries: list[SchoolEntry]) -> None:
 
 def _write_manifest(spec: EstateSpec, out: Path, entries: list[SchoolEntry]) -> None:
     doc = {
-        "format": "enforcer.pipeline.estate",
+        "format": "enforcer.estate",
         "version": 1,
         "seed": spec.seed,
         "reference": spec.reference.isoformat(),
@@ -337,7 +337,7 @@ def read_manifest(out_dir: str | Path) -> dict:
         raise InputError("no estate manifest here (run `enforcer demo generate` first)", str(path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"unreadable estate manifest: {exc}", str(path)) from None
-    if not isinstance(doc, dict) or doc.get("format") != "enforcer.pipeline.estate":
+    if not isinstance(doc, dict) or doc.get("format") != "enforcer.estate":
         raise InputError("not an enforcer estate manifest", str(path))
     return doc
 

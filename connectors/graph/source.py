@@ -36,6 +36,9 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
+CLOSE_TIMEOUT = 5.0
+
+
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Cancel every task still on the loop (ours and the HTTP stack's own, such as connection
     closers), let them finish, then close: a task left pending would fail later with "Event loop
@@ -44,10 +47,9 @@ def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
         pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
         for t in pending:
             t.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        if pending:  # bounded: a task that ignores cancellation must not hold a stopping run
+            loop.run_until_complete(asyncio.wait(pending, timeout=CLOSE_TIMEOUT))
         loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.run_until_complete(loop.shutdown_default_executor())
     finally:
         loop.close()
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from enforcer.model.values import Subject, SubjectKind
 
@@ -58,3 +58,57 @@ class ActionResult:
     previous: Mapping[str, Any] | None = None
     """Values before the change, enough for ``undo`` to restore them."""
     new: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One row of the remediation audit log: an intent, and its outcome once known."""
+
+    id: int
+    run_id: str | None
+    plan: ActionPlan
+    mode: str
+    intent_at: datetime
+    outcome: str
+    """An Outcome value, or ``pending`` when the process died between intent and outcome."""
+    outcome_at: datetime | None
+    message: str | None
+    previous: Mapping[str, Any] | None
+    new: Mapping[str, Any] | None
+    undo_of: int | None
+
+    def as_result(self) -> ActionResult:
+        return ActionResult(
+            self.plan,
+            Outcome(self.outcome),
+            self.outcome_at or self.intent_at,
+            self.message or "",
+            self.previous,
+            self.new,
+        )
+
+
+class AuditLog(Protocol):
+    """Where intents and outcomes go: the store implements it (``enforcer.store.audit``), so
+    applying and undoing actions never needs to know SQL, and tests can read it back."""
+
+    def log_intent(
+        self, plan: ActionPlan, run_id: str | None, mode: str, now: datetime, undo_of: int | None = None
+    ) -> int:
+        """Committed before ``apply`` runs, so a crash mid-change still leaves a trace."""
+        ...
+
+    def log_outcome(self, action_id: int, result: ActionResult) -> None: ...
+
+    def entries(self, *, run_id: str | None = None, action_id: int | None = None) -> list[AuditEntry]:
+        """One action, every action of a run (oldest first), or nothing when neither is given."""
+        ...
+
+    def undone_ids(self) -> set[int]:
+        """Every action id that has been undone, however old (not a recent window)."""
+        ...
+
+    def applied(self, run_id: str) -> list[AuditEntry]:
+        """Changes already applied for a run, so a second ``--apply`` neither repeats one nor
+        gets a fresh cap."""
+        ...

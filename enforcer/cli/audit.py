@@ -14,6 +14,7 @@ from pathlib import Path
 from enforcer.config import load_config
 from enforcer.model.errors import ReportError
 from enforcer.pipeline.run import RunOptions, parse_as_of, run
+from enforcer.pipeline.types import Progress
 
 DEFAULT_REPORTS = "reports"
 
@@ -31,7 +32,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", metavar="DATE", help="evaluate as if today were DATE (YYYY-MM-DD)")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     audit = sub.add_parser("audit", help="ad-hoc, read-only compliance audit")
     _common(audit)
     audit.add_argument("--only", choices=["accounts", "devices"], help="only accounts or only devices")
@@ -54,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     nightly.set_defaults(func=cmd_run)
 
 
-def _progress(args: argparse.Namespace):  # noqa: ANN202
+def _progress(args: argparse.Namespace) -> Progress | None:
     if args.quiet or not sys.stderr.isatty():
         return None
 
@@ -100,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _end_progress(args)
     if not args.quiet:
         if outcome.schools:
-            from enforcer.pipeline.estate import render_table
+            from enforcer.reports.estate import render_table
 
             sys.stdout.write(render_table(outcome))
         else:

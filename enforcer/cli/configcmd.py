@@ -7,15 +7,15 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from enforcer.sources import registry as source_types
 from enforcer.cli.output import say
 from enforcer.config import load_config
-from enforcer.model.errors import EnforcerError, UsageError
 from enforcer.logs import redact
+from enforcer.model.errors import EnforcerError, UsageError
+from enforcer.pipeline.build import build_source
 from enforcer.rules.loader import load_pack
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     init = sub.add_parser("init", help="write a commented example configuration")
     init.add_argument("path", nargs="?", default="enforcer.yaml")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -55,7 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     failed = 0
     for sc in config.sources:
         try:
-            source = source_types.build_source(config, sc, tracking_apps=pack.tracking_apps)
+            source = build_source(config, sc, tracking_apps=pack.tracking_apps)
             say(f"  {sc.name} ({sc.type}): ok: {source.check()}")
         except EnforcerError as exc:
             failed += 1

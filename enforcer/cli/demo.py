@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import Any
 
 from enforcer.model.errors import UsageError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     group = sub.add_parser("demo", help="make synthetic schools to try enforcer at scale")
     cmds = group.add_subparsers(dest="demo_command", metavar="COMMAND", parser_class=type(group))
     gen = cmds.add_parser(
@@ -61,7 +62,11 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from connectors.demo.estate import EstateSpec, SchoolEntry, schools_for, write_estate
+    from enforcer.sources.registry import tool
+
+    estate = tool("demo-estate")
+    EstateSpec = estate.EstateSpec
+    schools_for, write_estate = estate.schools_for, estate.write_estate
 
     try:
         reference = date.fromisoformat(args.as_of)
@@ -83,7 +88,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     )
     show = not args.quiet and sys.stderr.isatty()
 
-    def progress(entry: SchoolEntry) -> None:
+    def progress(entry: Any) -> None:  # connectors.demo.estate.SchoolEntry
         if show and ((entry.index + 1) % 10 == 0 or entry.index + 1 == schools):
             print(f"\r{entry.index + 1}/{schools} schools", end="", file=sys.stderr, flush=True)
 

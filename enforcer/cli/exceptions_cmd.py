@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.model.errors import UsageError
-from enforcer.waivers import SELECTOR_KEYS, PolicyException, load_exceptions_file
 from enforcer.store import open_store, records
+from enforcer.waivers import SELECTOR_KEYS, PolicyException, load_exceptions_file
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("exceptions", help="add, list or remove exceptions")
     p.add_argument("--config", metavar="FILE", help="configuration file (names the store)")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)

@@ -10,7 +10,7 @@ from enforcer.model.errors import UsageError
 from enforcer.store import open_store, runs
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("history", help="list recorded runs, or show what changed in one run")
     p.add_argument("--config", metavar="FILE", help="configuration file (names the store)")
     p.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")

@@ -20,8 +20,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from enforcer.model.errors import EnforcerError
 from enforcer.logs import redact, setup_logging
+from enforcer.model.errors import EnforcerError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 

@@ -8,9 +8,10 @@ through the same ``visible`` the terminal report uses.
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 from enforcer.reports.common import scrub, visible
 
 
-def say(text: str = "", *, file=None) -> None:  # noqa: ANN001 - same as print's
+def say(text: str = "", *, file: TextIO | None = None) -> None:
     print(visible(scrub(text)), file=file or sys.stdout)

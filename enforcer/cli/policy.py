@@ -11,7 +11,7 @@ from enforcer.rules.loader import builtin_packs, load_pack
 from enforcer.rules.model import Rule
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     policy = sub.add_parser("policy", help="validate or lint a policy pack")
     psub = policy.add_subparsers(dest="policy_command", metavar="COMMAND", required=True)
     v = psub.add_parser("validate", help="check a pack; every error with file and line (exit 2)")

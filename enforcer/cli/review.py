@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime
 from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.model.errors import UsageError
-from enforcer.waivers import PolicyException
 from enforcer.store import open_store, records
+from enforcer.waivers import PolicyException
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("review", help="the IT contractor's queue of open non-compliant items")
     p.add_argument("--config", metavar="FILE", help="configuration file (names the store)")
     p.add_argument("--school", help="only this school")

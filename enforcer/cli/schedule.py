@@ -8,7 +8,7 @@ from enforcer.config import load_config
 from enforcer.model.errors import UsageError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "schedule", help="run on a schedule (APScheduler), or print a systemd timer / cron line"
     )
@@ -29,15 +29,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    from enforcer.scheduler import cron
     from enforcer.scheduler import service as scheduler
 
     config = load_config(args.config)
     if args.interval is not None and args.interval < 1:
         raise UsageError("--interval must be at least 1 second")
     if args.print_systemd:
-        print(scheduler.systemd_units(config, args.config), end="")
+        print(cron.systemd_units(config, args.config), end="")
         return 0
     if args.print_cron:
-        print(scheduler.cron_line(config, args.config), end="")
+        print(cron.cron_line(config, args.config), end="")
         return 0
     return scheduler.serve(config, args.config, cron=args.cron, interval=args.interval)

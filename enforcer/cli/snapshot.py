@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from enforcer.config import SourceConfig
 
 from enforcer.model.errors import UsageError
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     group = sub.add_parser("snapshot", help="export a source's records to a snapshot file")
     cmds = group.add_subparsers(dest="snapshot_command", metavar="COMMAND", parser_class=type(group))
     export = cmds.add_parser(
@@ -47,19 +52,19 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from connectors.snapshot.source import write_snapshot
-    from enforcer.sources import registry as source_types
     from enforcer.config import load_config
-    from enforcer.rules.loader import load_pack
+    from enforcer.pipeline.build import build_source
     from enforcer.pipeline.run import parse_as_of
+    from enforcer.rules.loader import load_pack
+    from enforcer.sources import registry as source_types
 
     config = load_config(args.config)
     chosen = _choose(config.sources, args.source)
     as_of = parse_as_of(args.as_of) if args.as_of else datetime.now(UTC)
     pack = load_pack(config.model.policy, config.base_dir)
-    source = source_types.build_source(config, chosen, tracking_apps=pack.tracking_apps, as_of=as_of)
+    source = build_source(config, chosen, tracking_apps=pack.tracking_apps, as_of=as_of)
     output = Path(args.output)
-    n = write_snapshot(
+    n = source_types.tool("snapshot-writer").write_snapshot(
         output, source.collect(), school=config.school.name, source=chosen.name, exported=datetime.now(UTC)
     )
     if not args.quiet:
@@ -67,7 +72,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _choose(sources, name: str | None):  # noqa: ANN001, ANN202 - SourceConfig in, SourceConfig out
+def _choose(sources: Sequence[SourceConfig], name: str | None) -> SourceConfig:
     known = {s.name: s for s in sources}
     if name is None:
         if len(known) == 1:

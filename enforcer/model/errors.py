@@ -73,7 +73,3 @@ class StoreError(EnforcerError):
 
 class ReportError(EnforcerError):
     """A report could not be written; the previous report is left in place."""
-
-
-class ActionError(EnforcerError):
-    """A remediation action failed; becomes a FAILED ActionResult, never silence."""

@@ -62,7 +62,10 @@ def read_roster(path: str | Path) -> list[Pupil]:
     Pupils marked off roll are left out; a date of birth becomes a personal word
     the password may not contain.
     """
-    from connectors.roster import Columns, RosterReader, Settings
+    from enforcer.sources.registry import tool
+
+    roster = tool("roster-reader")
+    Columns, RosterReader, Settings = roster.Columns, roster.RosterReader, roster.Settings
 
     p = Path(path)
     try:

@@ -11,58 +11,42 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from enforcer.sources import registry as source_types
 from enforcer.config import Config, SourceConfig
 from enforcer.engine import Engine
-from enforcer.model.errors import InputError, SourceError, UsageError
 from enforcer.logs import redact
+from enforcer.model.errors import InputError, SourceError, UsageError
 from enforcer.model.values import (
     Account,
     Device,
     DomainPolicy,
     Finding,
+    Record,
     RosterEntry,
     RunResult,
     SourceStatus,
     Status,
 )
+from enforcer.pipeline.build import build_source
+from enforcer.pipeline.notify import send_digest
+from enforcer.pipeline.remediate import remediate
+from enforcer.pipeline.types import Progress, RunOptions, RunOutcome, SchoolSummary, exit_code, parse_as_of
+from enforcer.reports.interface import ReportExtras
 from enforcer.rules.loader import load_pack
+from enforcer.rules.model import Pack
+from enforcer.sources.interface import Source
+from enforcer.store import runs
+
+if TYPE_CHECKING:
+    from enforcer.pipeline.history import RunHistory
 
 log = logging.getLogger(__name__)
 
-ONLY_TYPES = {"accounts": (Account,), "devices": (Device,)}
-Progress = Callable[[str, int], None]
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    as_of: datetime | None = None
-    policy: str | None = None
-    """A pack name or path overriding the configuration's."""
-    source_names: Sequence[str] = ()
-    only: str | None = None
-    rule_ids: Sequence[str] = ()
-    reports_dir: Path | None = None
-    """When set (``enforcer run``), write every configured report format there."""
-    progress: Progress | None = None
-    extras: dict[str, object] = field(default_factory=dict)
-    record: bool = False
-    """``enforcer run``: lock, apply exceptions, record history, diff, remediate, send the digest.
-    ``enforcer audit`` leaves it off and never writes to the store."""
-
-
-def parse_as_of(text: str) -> datetime:
-    """A date means midnight UTC at the start of that day; a full ISO timestamp is used as given."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--as-of: {text!r} is not a date (YYYY-MM-DD)") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+ONLY_TYPES: dict[str, tuple[type, ...]] = {"accounts": (Account,), "devices": (Device,)}
 
 
 def select_sources(config: Config, names: Sequence[str]) -> list[SourceConfig]:
@@ -75,43 +59,6 @@ def select_sources(config: Config, names: Sequence[str]) -> list[SourceConfig]:
             f"no source named {missing[0]!r} in the configuration (configured: {', '.join(known) or 'none'})"
         )
     return [known[n] for n in names]
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """A run's result plus what was done with it (reports written, history notes)."""
-
-    result: RunResult
-    reports: tuple[Path, ...] = ()
-    extras: Any = None
-    """``ReportExtras`` (trend, new, fixed) when the run was recorded in the history store."""
-    schools: tuple[SchoolSummary, ...] = ()
-    """For an estate: one summary per school (``result`` then holds no findings)."""
-    actions_failed: bool = False
-    """A remediation the run applied failed: never silent, it fails the run (exit 1 at least)."""
-
-    @property
-    def exit_code(self) -> int:
-        if self.schools:
-            codes = [s.exit_code for s in self.schools]
-            return 3 if 3 in codes else max(codes)
-        code = exit_code(self.result)
-        return max(code, 1) if self.actions_failed else code
-
-
-@dataclass(frozen=True)
-class SchoolSummary:
-    """What the combined estate report needs of one school; its findings are not kept."""
-
-    id: str
-    name: str
-    complete: bool
-    counts: dict[str, int]
-    failing_by_rule: dict[str, int]
-    failing_by_severity: dict[str, int]
-    reports: tuple[Path, ...]
-    exit_code: int
-    error: str | None = None
 
 
 def run(config: Config, options: RunOptions) -> RunOutcome:
@@ -128,7 +75,12 @@ def run(config: Config, options: RunOptions) -> RunOutcome:
         return run_school(config, options, history)
 
 
-def run_school(config: Config, options: RunOptions, history: Any = None) -> RunOutcome:
+def run_school(config: Config, options: RunOptions, history: RunHistory | None = None) -> RunOutcome:
+    """collect -> evaluate -> except -> record -> remediate -> report -> notify, in that order.
+
+    Everything that can be refused (the pack, the rule ids, each source's settings and secrets)
+    is checked before anything connects; sources are built once and the same objects are
+    handed to remediation."""
     started = datetime.now(UTC)
     as_of = options.as_of or started
     run_id = _run_id(started)
@@ -137,23 +89,65 @@ def run_school(config: Config, options: RunOptions, history: Any = None) -> RunO
         unknown = [r for r in options.rule_ids if pack.rule(r) is None]
         if unknown:
             raise UsageError(f"no rule {unknown[0]!r} in pack {pack.info.name}")
-    chosen = select_sources(config, options.source_names)
-    built = [
-        (sc, source_types.build_source(config, sc, tracking_apps=pack.tracking_apps, as_of=as_of))
-        for sc in chosen
-    ]
-    if history is not None:  # history hook 1/3: run lock + "started" row
-        history.begin(config, run_id, started)
+    built = {
+        sc.name: (sc, build_source(config, sc, tracking_apps=pack.tracking_apps, as_of=as_of))
+        for sc in select_sources(config, options.source_names)
+    }
+    if history is not None:
+        history.begin(run_id, started)
+    result = _collect_and_evaluate(config, pack, list(built.values()), options, run_id, started, as_of)
+    extras: ReportExtras | None = None
+    actions_failed = False
+    if history is not None:
+        result = history.apply_waivers(result, pack)
+        extras = history.record(result)
+        if history.remediate:
+            done = remediate(
+                config,
+                history.opened,
+                run_id=result.run_id,
+                findings=result.findings,
+                pack=pack,
+                complete=result.complete,
+                subjects=_subjects(history, result.run_id),
+                built={name: src for name, (_, src) in built.items()},
+            )
+            if done is not None:
+                history.messages.extend(done.messages)
+                actions_failed = done.outcomes.failed
+    written: list[Path] = []
+    if options.reports_dir is not None:
+        from enforcer.reports.writer import write_reports
 
+        written = write_reports(
+            result, options.reports_dir, list(config.model.reports.formats), extras=extras
+        )
+    if history is not None and history.digest and history.diff is not None:
+        line = send_digest(config, result, history.diff, written)
+        if line:
+            history.messages.append(line)
+    return RunOutcome(result, tuple(written), extras, actions_failed=actions_failed)
+
+
+def _collect_and_evaluate(
+    config: Config,
+    pack: Pack,
+    built: list[tuple[SourceConfig, Source]],
+    options: RunOptions,
+    run_id: str,
+    started: datetime,
+    as_of: datetime,
+) -> RunResult:
+    """The *collect* and *evaluate* steps: records stream from each source into the engine."""
     statuses: list[SourceStatus] = []
     findings: list[Finding] = []
     engine = Engine(pack, as_of, options.rule_ids or None)
     wanted = ONLY_TYPES.get(options.only or "", None)
 
-    def consume(record: object) -> None:
+    def consume(record: Record) -> None:
         if wanted is not None and not isinstance(record, (*wanted, RosterEntry)):
             return
-        findings.extend(engine.evaluate(record))  # type: ignore[arg-type]
+        findings.extend(engine.evaluate(record))
 
     for sc, src in built:
         status = _drain(sc, src, consume, options.progress)
@@ -163,7 +157,7 @@ def run_school(config: Config, options: RunOptions, history: Any = None) -> RunO
     findings.extend(engine.finish())
     findings = merge_duplicates(findings)
     findings.sort(key=lambda f: (f.rule, f.subject.kind.value, f.subject.source, f.subject.id))
-    result = RunResult(
+    return RunResult(
         run_id=run_id,
         started=started,
         finished=datetime.now(UTC),
@@ -174,30 +168,22 @@ def run_school(config: Config, options: RunOptions, history: Any = None) -> RunO
         findings=tuple(findings),
         rules=engine.evaluated_rules(),
     )
-    extras = None
-    if history is not None:  # history hook 2/3: exceptions, store, diff, remediation
-        result, extras = history.record(result, pack)
-    written: list[Path] = []
-    if options.reports_dir is not None:
-        from enforcer.reports.writer import write_reports
 
-        written = write_reports(
-            result, options.reports_dir, list(config.model.reports.formats), extras=extras
-        )
-    if history is not None:  # history hook 3/3: the email digest
-        history.after_reports(result, tuple(written))
-    actions = getattr(history, "remediation", None)
-    return RunOutcome(result, tuple(written), extras, actions_failed=bool(actions and actions.failed))
+
+def _subjects(history: RunHistory, run_id: str) -> int | None:
+    """As recorded with the run: the base of the remediation cap's share."""
+    row = runs.get_run(history.opened.db, run_id)
+    return row.subjects if row else None
 
 
 def _drain(
-    sc: SourceConfig, source: object, sink: Callable[[object], None], progress: Progress | None
+    sc: SourceConfig, source: Source, sink: Callable[[Record], None], progress: Progress | None
 ) -> SourceStatus:
     counts = {"accounts": 0, "devices": 0, "domains": 0, "pupils": 0}
     key = {Account: "accounts", Device: "devices", DomainPolicy: "domains", RosterEntry: "pupils"}
     n = 0
     try:
-        for record in source.collect():  # type: ignore[attr-defined]
+        for record in source.collect():
             counts[key[type(record)]] += 1
             sink(record)
             n += 1
@@ -247,14 +233,6 @@ def merge_duplicates(findings: list[Finding]) -> list[Finding]:
 
 def _run_id(started: datetime) -> str:
     return started.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-
-
-def exit_code(result: RunResult) -> int:
-    """3 incomplete wins over 1 failing; errors (could not evaluate) count as failing."""
-    if not result.complete:
-        return 3
-    counts = result.counts()
-    return 1 if counts["fail"] or counts["error"] else 0
 
 
 __all__ = ["RunOptions", "RunOutcome", "SchoolSummary", "exit_code", "parse_as_of", "run", "run_school"]

@@ -8,6 +8,8 @@ to move the cursor, recolour the screen or reverse the text around it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from enforcer.model.values import Finding, RunResult, Severity, Status
 from enforcer.reports.common import group_by_rule, iso, source_counts_text, summary, visible
 from enforcer.reports.interface import ReportExtras
@@ -91,7 +93,7 @@ class TerminalReporter:
         return "\n".join(out) + "\n"
 
     @staticmethod
-    def _rule_block(group: list[Finding], paint) -> list[str]:  # noqa: ANN001 - local closure
+    def _rule_block(group: list[Finding], paint: Callable[[str, str], str]) -> list[str]:
         first = group[0]
         tag = paint(f"[{first.severity.value.upper()}]", _SEVERITY_STYLE[first.severity])
         lines = [f"{tag} {_short(first.rule, 60)}: {_short(first.title, 90)} ({len(group)})"]

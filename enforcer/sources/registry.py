@@ -2,7 +2,7 @@
 
 Each entry points at a connector module that provides ``Settings`` (a pydantic
 model for its config section, importable without the connector's SDK) and
-``build(name, settings, secrets, classifier, base_dir) -> Source``. Keeping the
+``build(name, settings, ctx) -> Source`` (see ``SourceFactory``). Keeping the
 table as strings is what lets the core stay free of connector imports and
 keeps ``enforcer --help`` from loading ldap3 or msgraph.
 """
@@ -10,12 +10,12 @@ keeps ``enforcer --help`` from loading ldap3 or msgraph.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
-from datetime import datetime
 from types import ModuleType
-from typing import Any
+
+from pydantic import BaseModel
 
 from enforcer.model.errors import ConfigError
+from enforcer.sources.interface import SourceFactory
 
 SOURCE_TYPES: dict[str, tuple[str, str]] = {
     # type: (settings module, builder module)
@@ -27,6 +27,19 @@ SOURCE_TYPES: dict[str, tuple[str, str]] = {
 }
 
 
+TOOLS: dict[str, str] = {
+    # what the core asks a connector package for, besides sources: by purpose, as strings
+    "snapshot-writer": "connectors.snapshot.source",  # write_snapshot(path, records, ...)
+    "demo-estate": "connectors.demo.estate",  # the deterministic estate generator
+    "roster-reader": "connectors.roster",  # Columns, RosterReader, Settings for password cohorts
+}
+
+
+def tool(purpose: str) -> ModuleType:
+    """A connector module that serves the core by purpose (see ``TOOLS``), imported on demand."""
+    return importlib.import_module(TOOLS[purpose])
+
+
 def _module(type_name: str, index: int) -> ModuleType:
     try:
         dotted = SOURCE_TYPES[type_name][index]
@@ -36,27 +49,12 @@ def _module(type_name: str, index: int) -> ModuleType:
     return importlib.import_module(dotted)
 
 
-def settings_model(type_name: str) -> type:
-    return _module(type_name, 0).Settings  # type: ignore[no-any-return]
+def settings_model(type_name: str) -> type[BaseModel]:
+    model: type[BaseModel] = _module(type_name, 0).Settings
+    return model
 
 
-def builder(type_name: str):  # noqa: ANN201 - returns the connector's build function
-    return _module(type_name, 1).build
-
-
-def build_source(
-    config: Any, source: Any, *, tracking_apps: Iterable[str] = (), as_of: datetime | None = None
-) -> Any:
-    """The one place a configured source is built: secrets from env/file, the classifier of the
-    school the source belongs to, paths relative to the configuration file."""
-    from enforcer.sources.interface import BuildContext
-    from enforcer.secrets import read_secret
-
-    ctx = BuildContext(
-        secrets=read_secret,
-        classifier=config.school_of(source.name).classifier(),
-        base_dir=config.base_dir,
-        tracking_apps=tuple(tracking_apps),
-        as_of=as_of,
-    )
-    return builder(source.type)(source.name, source.settings, ctx)
+def builder(type_name: str) -> SourceFactory:
+    """The connector's ``build(name, settings, ctx) -> Source``."""
+    build: SourceFactory = _module(type_name, 1).build
+    return build

@@ -14,7 +14,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from enforcer.store import records, retention, runs
-from enforcer.store.db import Database, connect
+from enforcer.store.connect import connect
+from enforcer.store.db import Database
 from enforcer.store.diff import RunDiff, compute_diff
 from enforcer.store.lock import RunLock
 from enforcer.store.paths import data_dir, ensure_private_dir

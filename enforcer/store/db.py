@@ -217,20 +217,7 @@ def sqlite_path(url: str, base_dir: Path) -> Path:
     return path if path.is_absolute() else base_dir / path
 
 
-def connect(url: str, base_dir: Path, busy_timeout: float = 5.0, password: str | None = None) -> Database:
-    """``password`` is for PostgreSQL only and never part of the URL (which is shown in messages)."""
-    if url.startswith("sqlite:///"):
-        return _connect_sqlite(sqlite_path(url, base_dir), busy_timeout)
-    if url.startswith(("postgresql://", "postgres://")):
-        from enforcer.store.pg import connect_postgresql  # psycopg is only needed for this URL
-
-        return connect_postgresql(url, busy_timeout, password)
-    raise StoreError(
-        f"unsupported store URL {url.split(':', 1)[0]!r}: use sqlite:///PATH or postgresql://USER@HOST/DB"
-    )
-
-
-def _connect_sqlite(path: Path, busy_timeout: float) -> Database:
+def connect_sqlite(path: Path, busy_timeout: float) -> Database:
     where = str(path)
     if path.exists():
         _check_header(path)

@@ -25,8 +25,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from enforcer.model.errors import StoreError
 from enforcer.logs import redact
+from enforcer.model.errors import StoreError
 from enforcer.store.db import Database, text_safe
 
 try:

@@ -1,4 +1,4 @@
-"""Exceptions, notes, review-queue rows and the remediation audit log in the store."""
+"""Exceptions, notes and review-queue rows in the store (the audit log is ``store.audit``)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
 from enforcer.model.errors import UsageError
-from enforcer.waivers import PolicyException
-from enforcer.model.values import Subject, SubjectKind
 from enforcer.store.codec import dumps, loads, parse_ts, ts
 from enforcer.store.db import Database
+from enforcer.waivers import PolicyException
 
 # -- exceptions ----------------------------------------------------------------------------
 
@@ -211,107 +209,3 @@ def marked(db: Database) -> set[str]:
         r["fingerprint"]
         for r in db.query("SELECT fingerprint FROM findings WHERE marked_at IS NOT NULL AND resolved IS NULL")
     }
-
-
-# -- remediation audit log -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    id: int
-    run_id: str | None
-    plan: ActionPlan
-    mode: str
-    intent_at: datetime
-    outcome: str
-    """An Outcome value, or ``pending`` when the process died between intent and outcome."""
-    outcome_at: datetime | None
-    message: str | None
-    previous: Mapping[str, Any] | None
-    new: Mapping[str, Any] | None
-    undo_of: int | None
-
-    def as_result(self) -> ActionResult:
-        return ActionResult(
-            self.plan,
-            Outcome(self.outcome),
-            self.outcome_at or self.intent_at,
-            self.message or "",
-            self.previous,
-            self.new,
-        )
-
-
-def log_intent(
-    db: Database, plan: ActionPlan, run_id: str | None, mode: str, now: datetime, undo_of: int | None = None
-) -> int:
-    """Committed before ``apply`` runs, so a crash mid-change still leaves a trace."""
-    s = plan.subject
-    with db.transaction():
-        return db.insert(
-            "INSERT INTO actions (run_id, fingerprint, rule, action, kind, subject_id, subject_name, source, "
-            "params, mode, intent_at, outcome, undo_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-            (
-                run_id,
-                plan.finding,
-                plan.rule,
-                plan.action,
-                s.kind.value,
-                s.id,
-                s.name,
-                s.source,
-                dumps(dict(plan.params)),
-                mode,
-                ts(now),
-                undo_of,
-            ),
-        )
-
-
-def log_outcome(db: Database, action_id: int, result: ActionResult) -> None:
-    with db.transaction():
-        db.execute(
-            "UPDATE actions SET outcome = ?, outcome_at = ?, message = ?, previous = ?, new = ? WHERE id = ?",
-            (
-                result.outcome.value,
-                ts(result.at),
-                result.message,
-                dumps(dict(result.previous)) if result.previous is not None else None,
-                dumps(dict(result.new)) if result.new is not None else None,
-                action_id,
-            ),
-        )
-
-
-def audit_entries(db: Database, run_id: str | None = None, action_id: int | None = None) -> list[AuditEntry]:
-    if action_id is not None:
-        rows = db.query("SELECT * FROM actions WHERE id = ?", (action_id,))
-    elif run_id is not None:
-        rows = db.query("SELECT * FROM actions WHERE run_id = ? ORDER BY id", (run_id,))
-    else:
-        rows = db.query("SELECT * FROM actions ORDER BY id DESC LIMIT 200")
-    return [_audit(r) for r in rows]
-
-
-def _audit(r: Mapping[str, Any]) -> AuditEntry:
-    plan = ActionPlan(
-        action=r["action"],
-        subject=Subject(SubjectKind(r["kind"]), r["subject_id"], r["subject_name"], r["source"]),
-        rule=r["rule"] or "",
-        finding=r["fingerprint"] or "",
-        params=loads(r["params"]) or {},
-        dry_run=r["mode"] != "enforce",
-    )
-    return AuditEntry(
-        r["id"],
-        r["run_id"],
-        plan,
-        r["mode"],
-        parse_ts(r["intent_at"]),
-        r["outcome"],
-        parse_ts(r["outcome_at"]) if r["outcome_at"] else None,
-        r["message"],
-        loads(r["previous"]),
-        loads(r["new"]),
-        r["undo_of"],
-    )

@@ -44,6 +44,8 @@ class RunRow:
     counts: Mapping[str, int]
     changes: Mapping[str, int]
     against: str | None
+    subjects: int | None = None
+    """How many subjects the run saw: the base of the remediation cap's share."""
 
 
 def mark_stale(db: Database, now: datetime) -> int:
@@ -51,6 +53,14 @@ def mark_stale(db: Database, now: datetime) -> int:
     return db.execute(
         "UPDATE runs SET state = 'incomplete', reason = ?, finished = ? WHERE state = 'started'",
         (INTERRUPTED, ts(now)),
+    )
+
+
+def abandon(db: Database, run_id: str, reason: str, now: datetime) -> None:
+    """A run that ended before it was recorded (an error, Ctrl-C) is incomplete, with why."""
+    db.execute(
+        "UPDATE runs SET state = 'incomplete', reason = ?, finished = ? WHERE id = ? AND state = 'started'",
+        (reason[:500], ts(now), run_id),
     )
 
 
@@ -272,4 +282,5 @@ def _run(r: Mapping[str, Any]) -> RunRow:
         counts,
         changes,
         r["against"],
+        r["subjects"],
     )

@@ -20,7 +20,7 @@ from tests.demo.conftest import AS_OF
 def _build(config: Config, index: int = 0) -> Source:
     sc = config.sources[index]
     ctx = BuildContext(
-        secrets=read_secret, classifier=config.classifier(), base_dir=config.base_dir, as_of=AS_OF
+        secrets=read_secret, classifier=config.schools[0].classifier(), base_dir=config.base_dir, as_of=AS_OF
     )
     return source_types.builder(sc.type)(sc.name, sc.settings, ctx)  # type: ignore[no-any-return]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from enforcer.actions.apply import execute, undo
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
+from enforcer.actions.plan import Cap, plan
 from enforcer.model.values import Status, SubjectKind
-from enforcer.actions.remediation import Cap, execute, plan, undo
-from enforcer.store import records
+from enforcer.store.audit import StoreAuditLog
 
 from .factory import T0, finding
 
@@ -71,28 +72,28 @@ def test_modes_report_dry_run_enforce_and_marks() -> None:
 def test_enforce_logs_intent_then_outcome_and_undo_restores(store) -> None:
     d = FakeDirectory()
     planned = plan([_pne("a"), _pne("b")], {"pne": "enforce"})
-    out = execute(store.db, planned, {"demo": d}, run_id="r1", cap=Cap(20, 1.0), subjects=10)
+    out = execute(StoreAuditLog(store.db), planned, {"demo": d}, run_id="r1", cap=Cap(20, 1.0), subjects=10)
     assert [r.outcome for r in out.results] == [Outcome.APPLIED, Outcome.APPLIED]
-    entries = records.audit_entries(store.db, run_id="r1")
+    entries = StoreAuditLog(store.db).entries(run_id="r1")
     assert [(e.outcome, e.previous) for e in entries] == [("applied", {"password_never_expires": True})] * 2
     assert d.flags == {"a": False, "b": False}
-    one = undo(store.db, {"demo": d}, action_id=entries[0].id)
+    one = undo(StoreAuditLog(store.db), {"demo": d}, action_id=entries[0].id)
     assert [r.outcome for r in one.results] == [Outcome.UNDONE] and d.flags["a"] is True
-    rest = undo(store.db, {"demo": d}, run_id="r1")  # the already-undone action is not undone twice
+    rest = undo(StoreAuditLog(store.db), {"demo": d}, run_id="r1")  # the already-undone action is not undone twice
     assert [r.plan.subject.id for r in rest.results] == ["b"] and "already undone" in rest.notes[0]
     assert d.flags == {"a": True, "b": True}
-    undo_rows = [e for e in records.audit_entries(store.db) if e.undo_of]
+    undo_rows = [e for e in StoreAuditLog(store.db).recent() if e.undo_of]
     assert sorted(e.undo_of for e in undo_rows) == sorted(e.id for e in entries)
 
 
 def test_cap_stops_all_enforcement_and_says_why(store) -> None:
     d = FakeDirectory()
     planned = plan([_pne(f"u{i}") for i in range(6)], {"pne": "enforce"})
-    out = execute(store.db, planned, {"demo": d}, run_id="r1", cap=Cap(20, 0.05), subjects=100)
+    out = execute(StoreAuditLog(store.db), planned, {"demo": d}, run_id="r1", cap=Cap(20, 0.05), subjects=100)
     assert out.stopped and "6 changes planned, above this run's cap of 5" in out.stopped
     assert d.calls == [] and {r.outcome for r in out.results} == {Outcome.SKIPPED}
-    assert {e.outcome for e in records.audit_entries(store.db, run_id="r1")} == {"skipped"}
-    ok = execute(store.db, planned[:5], {"demo": d}, run_id="r2", cap=Cap(20, 0.05), subjects=100)
+    assert {e.outcome for e in StoreAuditLog(store.db).entries(run_id="r1")} == {"skipped"}
+    ok = execute(StoreAuditLog(store.db), planned[:5], {"demo": d}, run_id="r2", cap=Cap(20, 0.05), subjects=100)
     assert ok.stopped is None and ok.count(Outcome.APPLIED) == 5
 
 
@@ -107,7 +108,7 @@ def test_failures_are_recorded_not_raised(store) -> None:
             ),
         )
     )
-    out = execute(store.db, planned, {"demo": d}, run_id="r1", cap=Cap(20, 1.0), subjects=None)
+    out = execute(StoreAuditLog(store.db), planned, {"demo": d}, run_id="r1", cap=Cap(20, 1.0), subjects=None)
     assert [r.outcome for r in out.results] == [
         Outcome.APPLIED,
         Outcome.FAILED,
@@ -120,8 +121,7 @@ def test_failures_are_recorded_not_raised(store) -> None:
 
 def test_dry_run_records_planned_and_changes_nothing(store) -> None:
     d = FakeDirectory()
-    out = execute(
-        store.db,
+    out = execute(StoreAuditLog(store.db),
         plan([_pne("a")], {"pne": "dry-run"}),
         {"demo": d},
         run_id="r1",
@@ -129,12 +129,12 @@ def test_dry_run_records_planned_and_changes_nothing(store) -> None:
         subjects=1,
     )
     assert out.results[0].outcome == Outcome.PLANNED and d.calls == []
-    assert records.audit_entries(store.db, run_id="r1")[0].outcome == "planned"
+    assert StoreAuditLog(store.db).entries(run_id="r1")[0].outcome == "planned"
 
 
 def test_intent_survives_a_crash_between_intent_and_outcome(store) -> None:
     """The intent row is committed before apply: a process that dies mid-change leaves 'pending'."""
     p = plan([_pne("a")], {"pne": "enforce"})[0]
-    records.log_intent(store.db, p.plan, "r1", "enforce", T0 + dt.timedelta(seconds=1))
-    [e] = records.audit_entries(store.db, run_id="r1")
+    StoreAuditLog(store.db).log_intent(p.plan, "r1", "enforce", T0 + dt.timedelta(seconds=1))
+    [e] = StoreAuditLog(store.db).entries(run_id="r1")
     assert e.outcome == "pending"

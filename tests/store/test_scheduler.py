@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from enforcer.model.errors import ConfigError
-from enforcer.scheduler.service import cron_days, cron_trigger, on_calendar
+from enforcer.scheduler.cron import cron_days, cron_trigger, on_calendar
 
 ROOT = Path(__file__).parents[2]
 

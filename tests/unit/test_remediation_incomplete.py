@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from enforcer.sources import registry as sources
 from enforcer.cli.main import main
+from enforcer.config import load_config
+from enforcer.model.values import Status
+from enforcer.sources import registry as sources
+from enforcer.store import open_store, records, runs
 from tests.unit.failing_source import FailingSource
 
 PACK = """
@@ -41,9 +45,11 @@ def test_enforcement_only_on_a_complete_run(
     assert sorted(FailingSource.applied) == applied
 
 
-def test_a_remediation_source_that_cannot_be_built_still_leaves_reports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_the_nightly_run_builds_each_source_once_and_remediates_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A source that could not be built a second time (a secret file gone mid-run) no longer
+    matters to the nightly run: the run's own source objects are handed to remediation."""
     from tests.unit import failing_source
 
     monkeypatch.setitem(sources.SOURCE_TYPES, "failing", ("tests.unit.failing_source",) * 2)
@@ -58,6 +64,40 @@ def test_a_remediation_source_that_cannot_be_built_still_leaves_reports(
     )
     code = main(["run", "--config", str(cfg), "--reports-dir", str(tmp_path / "r"), "--as-of", "2026-11-22"])
     assert code == 1
+    assert failing_source.BUILDS == {"flaky": 1}
+    assert sorted(FailingSource.applied) == ["u0", "u1"]
+
+
+def test_a_remediation_source_that_cannot_be_built_is_reported_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``enforcer remediate --apply`` on a recorded run builds the source again; when that fails
+    the reason is shown, nothing is applied and the exit code says so."""
+    from tests.unit import failing_source
+
+    monkeypatch.setitem(sources.SOURCE_TYPES, "failing", ("tests.unit.failing_source",) * 2)
+    monkeypatch.setattr(FailingSource, "applied", [])
+    monkeypatch.setattr(failing_source, "BUILDS", {})
+    (tmp_path / "p.yaml").write_text(PACK.replace("mode: enforce", "mode: dry-run"), encoding="utf-8")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        "policy: p.yaml\nremediation: {max_changes: 10, max_share: 1.0}\n"
+        "sources: [{name: flaky, type: failing, fail: false, refuse_rebuild: true}]\n",
+        encoding="utf-8",
+    )
+    assert (
+        main(["run", "--config", str(cfg), "--reports-dir", str(tmp_path / "r"), "--as-of", "2026-11-22"])
+        == 1
+    )
     assert list((tmp_path / "r").glob("enforcer-report.*"))
-    assert "remediation skipped: flaky: secret file is gone" in capsys.readouterr().err
+    with open_store(load_config(str(cfg))) as store:
+        run_id = runs.list_runs(store.db, None, 1)[0].id
+        for f in runs.run_findings(store.db, run_id):
+            if f.status is Status.FAIL:
+                records.mark_for_remediation(store.db, f.fingerprint, "tester", datetime.now(UTC))
+    capsys.readouterr()
+    code = main(["remediate", "--config", str(cfg), "--run", run_id, "--apply"])
+    assert code == 1
+    shown = capsys.readouterr()
+    assert "remediation skipped: flaky: secret file is gone" in shown.out + shown.err
     assert FailingSource.applied == []
