@@ -1,22 +1,26 @@
 """Writing reports: atomic, private (0600 files in a 0700 folder), and a clear error on failure.
 
 Tests run as root in CI, where permission bits do not stop a write, so the failure cases
-use causes that stop root too: a folder path whose parent is a regular file, and a
-file-size limit (RLIMIT_FSIZE, in a child process) that behaves like a full disk.
+use causes that stop root too: a folder path whose parent is a regular file, a
+file-size limit (RLIMIT_FSIZE, in a child process) that behaves like a full disk, and a
+read-only folder written by a forked child that has given up root for ``nobody``.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from enforcer.model.errors import ReportError
+from enforcer.model.values import RunResult
 from enforcer.reports.registry import REPORTERS
 from enforcer.reports.writer import write_reports
 
@@ -78,17 +82,73 @@ def test_folder_is_a_file(tmp_path: Path, ordinary) -> None:
     assert target.read_text() == "x"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permission bits; see the RLIMIT test")
+NOBODY = 65534  # uid and gid of "nobody"; setuid/setgid need no passwd entry for it
+
+
+def _write_as_nobody(result: RunResult, folder: Path) -> tuple[int, str]:
+    """``write_reports`` in a forked child that dropped root for ``nobody`` first, so the folder's
+    permission bits apply. The outcome comes back as the exit status (0: ReportError, 2: no
+    error, 3: anything else) and the message through a pipe; the child never returns to pytest."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code, message = 3, "the child failed before writing"
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            try:
+                write_reports(result, folder, ["json"])
+                code, message = 2, "no error raised"
+            except ReportError as exc:
+                code, message = 0, str(exc)
+        except BaseException as exc:  # noqa: BLE001 - every outcome must reach the parent as a status
+            code, message = 3, f"{type(exc).__name__}: {exc}"
+        finally:
+            try:
+                os.write(write_end, message.encode("utf-8", "replace"))
+            finally:
+                os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as fh:
+        message = fh.read().decode("utf-8")
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), message
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
 def test_read_only_folder_keeps_previous_reports(tmp_path: Path, ordinary) -> None:
-    write_reports(ordinary, tmp_path, ["json"])
-    before = (tmp_path / "enforcer-report.json").read_bytes()
-    tmp_path.chmod(0o500)
+    """Root ignores permission bits, so as root the failing write is made by a child running as
+    ``nobody``, in a fresh folder under /tmp whose parents nobody can traverse (pytest's own
+    temporary folders are 0700 root); the folder itself is 0555, which nobody cannot write."""
+    as_root = os.geteuid() == 0
+    base = Path(tempfile.mkdtemp(prefix="enforcer-ro-", dir="/tmp")) if as_root else tmp_path
     try:
-        with pytest.raises(ReportError, match="cannot write reports"):
-            write_reports(ordinary, tmp_path, ["json"])
+        base.chmod(0o755)
+        folder = base / "reports"
+        write_reports(ordinary, folder, ["json"])
+        before = _contents(folder)
+        folder.chmod(0o555)
+        try:
+            if as_root:
+                status, message = _write_as_nobody(ordinary, folder)
+                assert status == 0, (status, message)
+            else:
+                with pytest.raises(ReportError) as info:
+                    write_reports(ordinary, folder, ["json"])
+                message = str(info.value)
+        finally:
+            folder.chmod(0o700)
+        assert message.startswith(f"cannot write reports to {folder}: "), message
+        assert "Permission denied" in message
+        assert _contents(folder) == before  # previous reports intact, no temporary files left
     finally:
-        tmp_path.chmod(0o700)
-    assert (tmp_path / "enforcer-report.json").read_bytes() == before
+        if as_root:
+            shutil.rmtree(base)
 
 
 def test_full_disk_leaves_previous_reports_intact(tmp_path: Path) -> None:
