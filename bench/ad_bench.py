@@ -142,12 +142,12 @@ def measure(evaluate: bool) -> dict[str, Any]:
 
     from connectors.ad.settings import Settings
     from connectors.ad.source import build
-    from enforcer.sources.interface import BuildContext
     from enforcer.engine import Engine
     from enforcer.identity import Classifier, RoleMatcher, YearGroupRule
     from enforcer.model.values import Role
     from enforcer.rules.loader import load_pack
     from enforcer.secrets import read_secret
+    from enforcer.sources.interface import BuildContext
 
     os.environ["BENCH_AD_DN"], os.environ["BENCH_AD_PW"] = ADMIN_DN, ADMIN_PASSWORD
     settings = Settings.model_validate(

@@ -147,12 +147,12 @@ def phase_httpx(base_url: str) -> dict:
 
 
 def _source(base_url: str, **read: bool) -> Any:
-    from enforcer.sources.interface import BuildContext
     from connectors.graph.settings import Settings
     from connectors.graph.source import build
     from enforcer.identity import Classifier, RoleMatcher
     from enforcer.model.values import Role
     from enforcer.secrets import read_secret
+    from enforcer.sources.interface import BuildContext
 
     os.environ["BENCH_GRAPH_TOKEN"] = TOKEN
     settings = Settings.model_validate(

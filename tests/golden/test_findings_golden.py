@@ -18,8 +18,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 GOLDEN = Path(__file__).parent / "findings.json"
 AS_OF = "2026-03-01"
 FIELDS = ("rule", "status", "severity", "subject", "evidence", "message", "fingerprint")
@@ -35,8 +33,11 @@ def _cli(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
 def _digest(findings: list[dict[str, Any]]) -> dict[str, Any]:
     canon = sorted(json.dumps({k: f.get(k) for k in FIELDS}, sort_keys=True) for f in findings)
     sha = hashlib.sha256("\n".join(canon).encode("utf-8")).hexdigest()
-    return {"findings": len(canon), "status": dict(sorted(Counter(f["status"] for f in findings).items())),
-            "sha256": sha}
+    return {
+        "findings": len(canon),
+        "status": dict(sorted(Counter(f["status"] for f in findings).items())),
+        "sha256": sha,
+    }
 
 
 def _check(name: str, actual: dict[str, Any]) -> None:
@@ -50,23 +51,53 @@ def _check(name: str, actual: dict[str, Any]) -> None:
 
 def test_demo_school_findings_unchanged(tmp_path: Path) -> None:
     out = tmp_path / "demo.json"
-    done = _cli("audit", "--as-of", AS_OF, "--format", "json", "--output", str(out), cwd=tmp_path,
-                home=tmp_path / "home")
+    done = _cli(
+        "audit",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--output",
+        str(out),
+        cwd=tmp_path,
+        home=tmp_path / "home",
+    )
     assert done.returncode == 1, done.stderr
     _check("demo", _digest(json.loads(out.read_text(encoding="utf-8"))["findings"]))
 
 
 def test_twenty_school_estate_findings_unchanged(tmp_path: Path) -> None:
     estate = tmp_path / "estate"
-    made = _cli("demo", "generate", "--schools", "20", "--out", str(estate), "--as-of", AS_OF, cwd=tmp_path,
-                home=tmp_path / "home")
+    made = _cli(
+        "demo",
+        "generate",
+        "--schools",
+        "20",
+        "--out",
+        str(estate),
+        "--as-of",
+        AS_OF,
+        cwd=tmp_path,
+        home=tmp_path / "home",
+    )
     assert made.returncode == 0, made.stderr
     reports = tmp_path / "reports"
-    done = _cli("run", "--config", str(estate / "enforcer.yaml"), "--as-of", AS_OF, "--reports-dir", str(reports),
-                cwd=tmp_path, home=tmp_path / "home")
+    done = _cli(
+        "run",
+        "--config",
+        str(estate / "enforcer.yaml"),
+        "--as-of",
+        AS_OF,
+        "--reports-dir",
+        str(reports),
+        cwd=tmp_path,
+        home=tmp_path / "home",
+    )
     assert done.returncode == 1, done.stderr
     schools = sorted(p.name for p in reports.iterdir() if p.is_dir())
     assert len(schools) == 20
-    actual = {s: _digest(json.loads((reports / s / "enforcer-report.json").read_text("utf-8"))["findings"])
-              for s in schools}
+    actual = {
+        s: _digest(json.loads((reports / s / "enforcer-report.json").read_text("utf-8"))["findings"])
+        for s in schools
+    }
     _check("estate-20", actual)

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-from enforcer.sources.interface import BuildContext
 from enforcer.model.errors import SourceError
 from enforcer.model.values import Record
+from enforcer.sources.interface import BuildContext
 
 
 class Settings(BaseModel):

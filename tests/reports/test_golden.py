@@ -16,8 +16,8 @@ import pytest
 
 from enforcer.config import load_config
 from enforcer.model.values import RunResult
-from enforcer.reports.registry import REPORTERS
 from enforcer.pipeline.run import RunOptions, parse_as_of, run
+from enforcer.reports.registry import REPORTERS
 
 GOLDEN = Path(__file__).parent / "golden"
 AS_OF = "2025-01-15"

@@ -8,8 +8,8 @@ import email.policy
 import pytest
 
 from enforcer.config import EmailModel
-from enforcer.reports.digest import DigestError, compose, send
 from enforcer.model.values import SubjectKind
+from enforcer.reports.digest import DigestError, compose, send
 from enforcer.store import runs
 
 from .factory import finding, result

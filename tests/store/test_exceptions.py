@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from enforcer.model.errors import InputError, UsageError
-from enforcer.waivers import PolicyException, apply_exceptions, beside_pack, load_exceptions_file
 from enforcer.model.values import Status, SubjectKind
 from enforcer.store import records, runs
+from enforcer.waivers import PolicyException, apply_exceptions, beside_pack, load_exceptions_file
 
 from .factory import T0, finding, result
 

@@ -79,7 +79,9 @@ def test_enforce_logs_intent_then_outcome_and_undo_restores(store) -> None:
     assert d.flags == {"a": False, "b": False}
     one = undo(StoreAuditLog(store.db), {"demo": d}, action_id=entries[0].id)
     assert [r.outcome for r in one.results] == [Outcome.UNDONE] and d.flags["a"] is True
-    rest = undo(StoreAuditLog(store.db), {"demo": d}, run_id="r1")  # the already-undone action is not undone twice
+    rest = undo(
+        StoreAuditLog(store.db), {"demo": d}, run_id="r1"
+    )  # the already-undone action is not undone twice
     assert [r.plan.subject.id for r in rest.results] == ["b"] and "already undone" in rest.notes[0]
     assert d.flags == {"a": True, "b": True}
     undo_rows = [e for e in StoreAuditLog(store.db).recent() if e.undo_of]
@@ -93,7 +95,9 @@ def test_cap_stops_all_enforcement_and_says_why(store) -> None:
     assert out.stopped and "6 changes planned, above this run's cap of 5" in out.stopped
     assert d.calls == [] and {r.outcome for r in out.results} == {Outcome.SKIPPED}
     assert {e.outcome for e in StoreAuditLog(store.db).entries(run_id="r1")} == {"skipped"}
-    ok = execute(StoreAuditLog(store.db), planned[:5], {"demo": d}, run_id="r2", cap=Cap(20, 0.05), subjects=100)
+    ok = execute(
+        StoreAuditLog(store.db), planned[:5], {"demo": d}, run_id="r2", cap=Cap(20, 0.05), subjects=100
+    )
     assert ok.stopped is None and ok.count(Outcome.APPLIED) == 5
 
 
@@ -121,7 +125,8 @@ def test_failures_are_recorded_not_raised(store) -> None:
 
 def test_dry_run_records_planned_and_changes_nothing(store) -> None:
     d = FakeDirectory()
-    out = execute(StoreAuditLog(store.db),
+    out = execute(
+        StoreAuditLog(store.db),
         plan([_pne("a")], {"pne": "dry-run"}),
         {"demo": d},
         run_id="r1",
