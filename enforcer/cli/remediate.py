@@ -61,7 +61,7 @@ def cmd_remediate(args: argparse.Namespace) -> int:
                 s = p.plan.subject
                 say(f"  {p.mode:8} {p.plan.action:28} {s.kind.value} {s.name or s.id} ({p.plan.rule})")
             return 0
-        with run_lock():
+        with run_lock(config):
             done = remediation.remediate(
                 config,
                 store,
@@ -85,7 +85,7 @@ def cmd_remediate(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    with open_store(config) as store, run_lock():
+    with open_store(config) as store, run_lock(config):
         if args.target.isdigit():
             outcomes = remediation.undo(config, store, action_id=int(args.target))
         else:

@@ -35,7 +35,7 @@ def run_estate(config: Config, options: RunOptions, run_school: RunSchool) -> Ru
     if options.record:
         from enforcer.store import open_store, run_lock
 
-        lock = run_lock().acquire()  # one lock for the whole estate; schools do not re-take it
+        lock = run_lock(config).acquire()  # one lock for the whole estate; schools do not re-take it
     try:
         if options.record:
             open_store(config).close()  # create / migrate the store once, before schools share it

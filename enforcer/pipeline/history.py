@@ -23,7 +23,7 @@ from enforcer.reports.interface import ReportExtras, TrendPoint
 from enforcer.rules.model import Pack
 from enforcer.store import Store, open_store, records, run_lock, runs
 from enforcer.store.diff import RunDiff
-from enforcer.store.lock import RunLock
+from enforcer.store.runlock import Lock
 from enforcer.waivers import PolicyException, apply_exceptions, beside_pack, load_exceptions_file
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class RunHistory:
         self.digest = digest
         self.remediate = remediate
         self.store: Store | None = None
-        self.lock: RunLock | None = None
+        self.lock: Lock | None = None
         self.run_id: str | None = None
         self.diff: RunDiff | None = None
         self.extras: ReportExtras | None = None
@@ -57,7 +57,7 @@ class RunHistory:
     # -- steps -----------------------------------------------------------------------------
     def begin(self, run_id: str, started: datetime) -> None:
         if self.take_lock:
-            self.lock = run_lock().acquire()
+            self.lock = run_lock(self.config).acquire()
         self.store = open_store(self.config)
         runs.begin_run(self.store.db, run_id, self.config.school.name, started)
         self.run_id = run_id

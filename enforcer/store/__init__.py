@@ -22,6 +22,7 @@ from enforcer.store.paths import data_dir, ensure_private_dir
 
 if TYPE_CHECKING:
     from enforcer.config import Config
+    from enforcer.store.runlock import Lock
 
 __all__ = [
     "Database",
@@ -80,15 +81,8 @@ def open_store(
     home = ensure_private_dir(data_dir())
     base = config.base_dir if config is not None else Path.cwd()
     url = url or (config.model.store.url if config is not None else None) or default_url(home)
-    if (
-        password is None
-        and config is not None
-        and config.model.store.password is not None
-        and url.startswith(("postgresql://", "postgres://"))
-    ):
-        from enforcer.secrets import read_secret
-
-        password = read_secret(config.model.store.password, "store.password")
+    if password is None:
+        password = store_password(config, url)
     db = connect(url, base, busy_timeout, password)
     try:
         db.migrate()
@@ -98,6 +92,21 @@ def open_store(
     return Store(db, home)
 
 
-def run_lock() -> RunLock:
-    """The lock every run takes, whoever starts it (CLI, scheduler, cron, systemd)."""
-    return RunLock(ensure_private_dir(data_dir()) / "run.lock", "an enforcer run")
+def store_password(config: Config | None, url: str) -> str | None:
+    """The configuration's ``store.password`` secret, read only for a PostgreSQL URL."""
+    if config is None or config.model.store.password is None:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        return None
+    from enforcer.secrets import read_secret
+
+    return read_secret(config.model.store.password, "store.password")
+
+
+def run_lock(config: Config | None = None) -> Lock:
+    """The lock every run takes, whoever starts it (CLI, scheduler, cron, systemd): it lives
+    with the store the configuration names (``store.runlock``), so two homes sharing one store
+    still run one at a time."""
+    from enforcer.store.runlock import store_lock
+
+    return store_lock(config)

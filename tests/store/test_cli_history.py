@@ -121,7 +121,7 @@ def test_two_runs_with_a_change_report_one_fixed_and_one_new(tmp_path: Path, sch
 def test_second_run_while_one_is_active_refuses(tmp_path: Path, school: Path) -> None:
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
-    with RunLock(home / "run.lock"):
+    with RunLock(home / "enforcer.db.run.lock"):
         out = cli(home, "run", "--config", str(school), "--as-of", AS_OF)
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [out.stderr.strip()]
@@ -309,3 +309,23 @@ def test_exceptions_file_named_in_the_config(tmp_path: Path, school: Path) -> No
     assert bad.returncode == 2 and f"{exc}:2:" in bad.stderr and "no rule 'no-such-rule'" in bad.stderr
     last = _db(home).execute("SELECT state, reason FROM runs ORDER BY started DESC LIMIT 1").fetchone()
     assert last["state"] == "incomplete" and "no-such-rule" in last["reason"]
+
+
+def test_two_homes_sharing_one_store_share_its_lock(tmp_path: Path, school: Path) -> None:
+    """The lock lives with the store: a second home pointing at the same store file is refused
+    while the first holds it, and never marks the first's live run interrupted."""
+    from enforcer.config import load_config
+    from enforcer.store import run_lock
+
+    shared = tmp_path / "shared" / "enforcer.db"
+    cfg = tmp_path / "shared.yaml"
+    cfg.write_text(
+        school.read_text(encoding="utf-8") + f"store: {{url: 'sqlite:///{shared}'}}\n", encoding="utf-8"
+    )
+    first, second = tmp_path / "home-a", tmp_path / "home-b"
+    assert cli(first, "run", "--config", str(cfg), "--as-of", AS_OF).returncode == 1
+    os.environ["ENFORCER_HOME"] = str(first)
+    with run_lock(load_config(str(cfg))):
+        out = cli(second, "run", "--config", str(cfg), "--as-of", AS_OF)
+    assert out.returncode == 2 and "already in progress" in out.stderr, out.stderr
+    assert (shared.parent / "enforcer.db.run.lock").exists()

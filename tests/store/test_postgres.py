@@ -239,3 +239,19 @@ def test_stores_opened_at_once_migrate_once(pg_url: str) -> None:
     s = open_store(url=pg_url, password=PASSWORD)
     assert s.db.one("SELECT count(*) AS n FROM schema_version")["n"] == LATEST
     s.close()
+
+
+def test_run_lock_lives_with_the_postgresql_store(pg_url: str) -> None:
+    """Two processes (two homes, two machines) on one PostgreSQL store run one at a time: the
+    lock is a session advisory lock on the store, released when its holder lets go."""
+    from enforcer.model.errors import StoreError
+    from enforcer.store.runlock import lock_for
+
+    first = lock_for(pg_url, Path.cwd(), PASSWORD).acquire()
+    try:
+        with pytest.raises(StoreError, match="already in progress"):
+            lock_for(pg_url, Path.cwd(), PASSWORD).acquire()
+    finally:
+        first.release()
+    with lock_for(pg_url, Path.cwd(), PASSWORD):
+        pass
