@@ -108,6 +108,14 @@ class RemediationModel(_Strict):
     max_share: float = Field(default=0.05, ge=0, le=1)
 
 
+class RosterModel(_Strict):
+    max_drop: float = Field(default=0.25, ge=0, le=1)
+    """A roll that shrinks by more than this share since the last complete run is treated as a
+    cut-off export (CSV has no end marker): the source counts as failed, so nothing is "fixed",
+    until someone confirms with ``enforcer run --accept-roster-drop``. 0.25 leaves room for a
+    Year 6 leaving before the new Reception class is entered."""
+
+
 class SchoolEntry(_Strict):
     """One school of a trust or a contractor's estate; unset fields inherit the top level."""
 
@@ -138,6 +146,7 @@ class ConfigModel(_Strict):
     email: EmailModel = EmailModel()
     schedule: ScheduleModel = ScheduleModel()
     remediation: RemediationModel = RemediationModel()
+    roster: RosterModel = RosterModel()
 
 
 @dataclass(frozen=True)

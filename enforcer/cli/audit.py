@@ -52,6 +52,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help=f"where reports go (default: the config's, else ./{DEFAULT_REPORTS})",
     )
+    nightly.add_argument(
+        "--accept-roster-drop",
+        action="store_true",
+        help="the roll really shrank since the last complete run (see roster.max_drop); count it",
+    )
     nightly.set_defaults(func=cmd_run)
 
 
@@ -97,7 +102,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     reports_dir = Path(args.reports_dir) if args.reports_dir else config.resolve(config.model.reports.dir)
-    outcome = run(config, _options(args, reports_dir=reports_dir, record=True))
+    outcome = run(
+        config,
+        _options(args, reports_dir=reports_dir, record=True, accept_roster_drop=args.accept_roster_drop),
+    )
     _end_progress(args)
     if not args.quiet:
         if outcome.schools:

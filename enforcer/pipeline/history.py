@@ -18,7 +18,7 @@ from types import TracebackType
 
 from enforcer.config import Config
 from enforcer.logs import redact
-from enforcer.model.values import RunResult
+from enforcer.model.values import RunResult, SourceStatus
 from enforcer.reports.interface import ReportExtras, TrendPoint
 from enforcer.rules.model import Pack
 from enforcer.store import Store, open_store, records, run_lock, runs
@@ -61,6 +61,35 @@ class RunHistory:
         self.store = open_store(self.config)
         runs.begin_run(self.store.db, run_id, self.config.school.name, started)
         self.run_id = run_id
+
+    def guard_roster(self, statuses: list[SourceStatus], *, accept_drop: bool) -> list[SourceStatus]:
+        """A source whose roll shrank by more than ``roster.max_drop`` since the last complete
+        run is marked failed: a CSV export cut at a row boundary looks like a shorter, complete
+        roll, and would otherwise turn every missing pupil's finding into "fixed"."""
+        if accept_drop:
+            return statuses
+        last = runs.last_complete(self.opened.db, self.config.school.name)
+        if last is None:
+            return statuses
+        before = runs.source_counts(self.opened.db, last.id)
+        limit = self.config.model.roster.max_drop
+        out = []
+        for s in statuses:
+            was = before.get(s.name, {}).get("pupils", 0)
+            now = s.counts.get("pupils", 0)
+            if s.ok and was and now < was * (1 - limit):
+                s = dataclasses.replace(
+                    s,
+                    ok=False,
+                    error=(
+                        f"the roll shrank from {was} to {now} pupils since the last complete run "
+                        f"(more than {limit:.0%}): treated as a cut-off export, so nothing is counted "
+                        "fixed. If the roll really shrank, run again with --accept-roster-drop"
+                    ),
+                )
+                log.warning("source %s: %s", s.name, s.error)
+            out.append(s)
+        return out
 
     def apply_waivers(self, result: RunResult, pack: Pack) -> RunResult:
         """The *except* step: findings covered by a current exception become ``excepted``."""

@@ -8,6 +8,7 @@ reconciliation) are then reported as errors rather than run on partial data.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -95,7 +96,10 @@ def run_school(config: Config, options: RunOptions, history: RunHistory | None =
     }
     if history is not None:
         history.begin(run_id, started)
-    result = _collect_and_evaluate(config, pack, list(built.values()), options, run_id, started, as_of)
+    guard = None
+    if history is not None:
+        guard = functools.partial(history.guard_roster, accept_drop=options.accept_roster_drop)
+    result = _collect_and_evaluate(config, pack, list(built.values()), options, run_id, started, as_of, guard)
     extras: ReportExtras | None = None
     actions_failed = False
     if history is not None:
@@ -137,8 +141,11 @@ def _collect_and_evaluate(
     run_id: str,
     started: datetime,
     as_of: datetime,
+    guard: Callable[[list[SourceStatus]], list[SourceStatus]] | None = None,
 ) -> RunResult:
-    """The *collect* and *evaluate* steps: records stream from each source into the engine."""
+    """The *collect* and *evaluate* steps: records stream from each source into the engine.
+    ``guard`` may mark a source failed after reading (a roll that shrank too far) before the
+    roster is reconciled."""
     statuses: list[SourceStatus] = []
     findings: list[Finding] = []
     engine = Engine(pack, as_of, options.rule_ids or None)
@@ -150,10 +157,11 @@ def _collect_and_evaluate(
         findings.extend(engine.evaluate(record))
 
     for sc, src in built:
-        status = _drain(sc, src, consume, options.progress)
-        statuses.append(status)
-        if not status.ok:
-            engine.input_incomplete()
+        statuses.append(_drain(sc, src, consume, options.progress))
+    if guard is not None:
+        statuses = guard(statuses)
+    if not all(s.ok for s in statuses):
+        engine.input_incomplete()
     findings.extend(engine.finish())
     findings = merge_duplicates(findings)
     findings.sort(key=lambda f: (f.rule, f.subject.kind.value, f.subject.source, f.subject.id))

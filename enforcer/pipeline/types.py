@@ -27,6 +27,8 @@ class RunOptions:
     """When set (``enforcer run``), write every configured report format there."""
     progress: Progress | None = None
     extras: dict[str, object] = field(default_factory=dict)
+    accept_roster_drop: bool = False
+    """The user confirmed that the roll really shrank (see ``roster.max_drop``)."""
     record: bool = False
     """``enforcer run``: lock, apply exceptions, record history, diff, remediate, send the digest.
     ``enforcer audit`` leaves it off and never writes to the store."""

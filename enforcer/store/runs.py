@@ -21,6 +21,7 @@ from enforcer.store.codec import (
     FINDING_COLUMNS,
     dumps,
     finding_row,
+    loads,
     owner_of,
     parse_ts,
     row_finding,
@@ -54,6 +55,12 @@ def mark_stale(db: Database, now: datetime) -> int:
         "UPDATE runs SET state = 'incomplete', reason = ?, finished = ? WHERE state = 'started'",
         (INTERRUPTED, ts(now)),
     )
+
+
+def source_counts(db: Database, run_id: str) -> dict[str, dict[str, int]]:
+    """What each source of a recorded run yielded, by kind (accounts, devices, pupils, ...)."""
+    rows = db.query("SELECT name, counts FROM run_sources WHERE run_id = ?", (run_id,))
+    return {r["name"]: dict(loads(r["counts"]) or {}) for r in rows}
 
 
 def abandon(db: Database, run_id: str, reason: str, now: datetime) -> None:
