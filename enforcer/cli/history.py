@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from enforcer.cli.actions import show_actions
 from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.model.errors import UsageError
-from enforcer.store import open_store, runs
+from enforcer.pipeline import scope
+from enforcer.store import Store, open_store, runs
+from enforcer.store.audit import StoreAuditLog
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,16 +18,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", metavar="FILE", help="configuration file (names the store)")
     p.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
     p.add_argument("--school", help="only this school (a store may hold several)")
-    p.add_argument("run", nargs="?", metavar="RUN_ID", help="show new / fixed / regressed for this run")
+    p.add_argument(
+        "run", nargs="?", metavar="RUN_ID", help="show new / fixed / regressed for this run (or `latest`)"
+    )
     p.set_defaults(func=cmd_history)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     with open_store(config) as store:
+        school = scope.school(config, store, args.school)
         if args.run:
-            return _show(store, args.run)
-        rows = runs.list_runs(store.db, args.school, args.limit)
+            return _show(store, scope.run_id(store, args.run, school))
+        rows = runs.list_runs(store.db, school, args.limit)
         if not rows:
             say("No runs recorded yet: run `enforcer run`.")
             return 0
@@ -38,8 +44,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def _show(store: object, run_id: str) -> int:
-    db = store.db  # type: ignore[attr-defined]
+def _show(store: Store, run_id: str) -> int:
+    db = store.db
     row = runs.get_run(db, run_id)
     if row is None:
         raise UsageError(f"no run {run_id!r} in the store")
@@ -48,14 +54,11 @@ def _show(store: object, run_id: str) -> int:
         say(f"  {row.reason}")
     say(f"  compared with: {row.against or 'nothing (first complete run)'}")
     for change in ("new", "regressed", "still_failing"):
-        items = db.query(
-            "SELECT rule, kind, subject_name, subject_id FROM run_findings WHERE run_id = ? "
-            "AND change = ? ORDER BY rule, subject_id",
-            (run_id, change),
-        )
+        items = runs.changed(db, run_id, change)
         say(f"{change.replace('_', ' ').capitalize()}: {len(items)}")
         if change != "still_failing":
             for i in items:
                 say(f"  {i['rule']}: {i['kind']} {i['subject_name'] or i['subject_id']}")
     say(f"Fixed: {row.changes['fixed']}   Unknown (source failed or not evaluable): {row.changes['unknown']}")
+    show_actions(StoreAuditLog(db).entries(run_id=run_id))
     return 0

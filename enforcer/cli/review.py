@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.model.errors import UsageError
+from enforcer.pipeline import scope
 from enforcer.store import open_store, records
 from enforcer.waivers import PolicyException
 
@@ -63,9 +64,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     statuses = ("fail", "error") if args.errors else ("fail",)
     with open_store(config) as store:
-        items = records.queue(store.db, now, args.school, args.rule, args.kind, args.min_age_days, statuses)
+        school = scope.school(config, store, args.school)
+        rule = scope.rule(config, store, args.rule)
+        items = records.queue(store.db, now, school, rule, args.kind, args.min_age_days, statuses)
     if not items:
-        say("Nothing open in the review queue.")
+        what = ", ".join(
+            f"{k} {v}" for k, v in (("school", school), ("rule", rule), ("kind", args.kind)) if v
+        )
+        say(f"Nothing open in the review queue{' for ' + what if what else ''}.")
         return 0
     say(f"{'ID':>5}  {'age':>4}  {'kind':7} {'subject':22} {'owner':18} problem / suggested fix")
     for i in items:

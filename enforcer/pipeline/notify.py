@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from enforcer.config import Config
+from enforcer.logs import redact
 from enforcer.model.values import RunResult
 from enforcer.reports import digest
 from enforcer.store.diff import RunDiff
@@ -27,6 +28,8 @@ def send_digest(config: Config, result: RunResult, diff: RunDiff, written: Seque
     try:
         digest.send(digest.compose(result, diff, email, html), email)
     except digest.DigestError as exc:
-        log.error("digest not sent: %s", exc)
-        return f"digest not sent: {exc}"
+        # a server may quote what it was sent (AUTH PLAIN included): redact before showing
+        message = redact(str(exc))
+        log.error("digest not sent: %s", message)
+        return f"digest not sent: {message}"
     return f"digest sent to {', '.join(email.recipients)}"

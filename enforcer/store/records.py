@@ -130,6 +130,11 @@ def queue(
     return [_item(r) for r in rows]
 
 
+def rules_seen(db: Database) -> set[str]:
+    """Every rule id the tracker has a finding for (rules of older pack versions included)."""
+    return {r["rule"] for r in db.query("SELECT DISTINCT rule FROM findings")}
+
+
 def find_item(db: Database, ref: str) -> QueueItem:
     """By the short number the queue prints, or by fingerprint (or a unique prefix of it)."""
     if ref.isdigit():

@@ -63,6 +63,25 @@ def source_counts(db: Database, run_id: str) -> dict[str, dict[str, int]]:
     return {r["name"]: dict(loads(r["counts"]) or {}) for r in rows}
 
 
+def changed(db: Database, run_id: str, change: str) -> list[dict[str, Any]]:
+    """The run's findings with one change label (new, regressed, still_failing)."""
+    return db.query(
+        "SELECT rule, kind, subject_name, subject_id FROM run_findings WHERE run_id = ? "
+        "AND change = ? ORDER BY rule, subject_id",
+        (run_id, change),
+    )
+
+
+def schools(db: Database) -> list[str]:
+    """Every school name the store has runs for."""
+    return [r["school"] for r in db.query("SELECT DISTINCT school FROM runs ORDER BY school")]
+
+
+def latest_id(db: Database, school: str | None = None) -> str | None:
+    rows = list_runs(db, school, 1)
+    return rows[0].id if rows else None
+
+
 def abandon(db: Database, run_id: str, reason: str, now: datetime) -> None:
     """A run that ended before it was recorded (an error, Ctrl-C) is incomplete, with why."""
     db.execute(
