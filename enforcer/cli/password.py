@@ -3,6 +3,8 @@
 The candidate password is read from standard input or a no-echo prompt, never
 from the command line, where it would sit in shell history and in ``ps``.
 Exit codes: 0 accepted / nothing flagged, 1 refused / something flagged, 2 usage.
+Everything printed that came from a file or the command line goes through
+``one_line``, so an escape sequence in a username cannot reach the terminal.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ import argparse
 import getpass
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from enforcer.model.errors import InputError, UsageError
+from enforcer.passwords.safe_text import one_line
+
+if TYPE_CHECKING:
+    from enforcer.passwords.policy import PasswordPolicy
 
 EXIT_OK, EXIT_FAIL = 0, 1
 MAX_STDIN = 64 * 1024
@@ -92,7 +98,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _policy(args: argparse.Namespace):  # noqa: ANN202
+def _policy(args: argparse.Namespace) -> PasswordPolicy:
     from enforcer.passwords.packref import resolve_policy
 
     return resolve_policy(args.policy)
@@ -108,7 +114,14 @@ def read_candidate() -> str:
             return getpass.getpass("Password (not shown): ")
         except EOFError:
             raise UsageError("no password given") from None
-    data = stdin.read(MAX_STDIN + 1)
+    try:
+        data = stdin.read(MAX_STDIN + 1)
+    except UnicodeDecodeError:
+        raise UsageError("the password on standard input is not valid UTF-8") from None
+    if any("\ud800" <= ch <= "\udfff" for ch in data):
+        # A C/POSIX locale reads stdin with surrogateescape: bad bytes arrive as lone surrogates
+        # instead of an error, and would only fail later, inside the strength estimator.
+        raise UsageError("the password on standard input is not valid UTF-8")
     if len(data) > MAX_STDIN:
         raise UsageError(f"the password on standard input is longer than {MAX_STDIN} characters")
     if data.endswith("\r\n"):
@@ -126,9 +139,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(verdict.to_dict(), indent=2))
     elif verdict.accepted:
-        print(f"Accepted: this password meets the {args.policy} rules (strength {verdict.score} of 4).")
+        print(
+            f"Accepted: this password meets the {one_line(args.policy)} rules (strength {verdict.score} of 4)."
+        )
     else:
-        print(f"Refused: this password does not meet the {args.policy} rules.")
+        print(f"Refused: this password does not meet the {one_line(args.policy)} rules.")
         for r in verdict.reasons:
             print(f"  - {r.message}")
         for s in verdict.suggestions:
@@ -185,7 +200,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     else:
         for r in refused:
             label = "could not check" if r.status == "error" else "refused"
-            print(f"{r.username} (line {r.line}): {label}")
+            who = f"{one_line(r.username, 64)} (line {r.line})" if r.username else f"line {r.line}"
+            print(f"{who}: {label}")
             for reason in r.reasons:
                 print(f"  - {reason.message}")
         print(
@@ -212,7 +228,10 @@ def cmd_hashes(args: argparse.Namespace) -> int:
     else:
         for r in results:
             mark = "FLAG" if r.flagged else "ok  "
-            print(f"{mark} {r.account} (line {r.line}): {r.scheme} - {r.storage.value}: {r.why}")
+            print(
+                f"{mark} {one_line(r.account)} (line {r.line}): "
+                f"{one_line(r.scheme)} - {r.storage.value}: {one_line(r.why)}"
+            )
         print(
             f"{len(results)} stored passwords, {len(flagged)} flagged (plaintext, reversible, weak or unknown)."
         )
@@ -232,8 +251,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server = make_server(policy, options)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    host, port = server.server_address[:2]
-    print(f"Checking passwords at http://{host}:{port}/check (Ctrl-C to stop)", file=sys.stderr)
+    where = f"http://{one_line(args.host)}:{server.server_port}/check"
+    print(f"Checking passwords at {where} (Ctrl-C to stop)", file=sys.stderr)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

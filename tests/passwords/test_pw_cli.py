@@ -126,9 +126,11 @@ def test_audit_names_users_and_reasons_only(
     for fmt in ("text", "json"):
         code, out, _ = run(monkeypatch, capsys, ["password", "audit", str(f), "--format", fmt])
         assert code == 1
-        assert "alice" in out and "dan" in out
+        assert "alice" in out
         if fmt == "text":
             assert "bob" not in out  # the text report lists only what needs attention
+            # a line with no comma could be a password alone: reported by line number only
+            assert "line 5: could not check" in out and "dan" not in out
         for secret in ("Summer2025", "pancake", "Kestrel"):
             assert secret not in out
     doc = json.loads(run(monkeypatch, capsys, ["password", "audit", str(f), "--format", "json"])[1])
@@ -136,7 +138,7 @@ def test_audit_names_users_and_reasons_only(
         ("alice", "refuse"),
         ("bob", "accept"),
         ("carol", "accept"),
-        ("dan", "error"),
+        (None, "error"),
     ]
     f.write_text("bob,vivid-otter-pancake-lantern-39\n", encoding="utf-8")
     assert run(monkeypatch, capsys, ["password", "audit", str(f)])[0] == 0

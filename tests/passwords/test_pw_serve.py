@@ -5,32 +5,13 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from enforcer.passwords.policy import PasswordPolicy
-from enforcer.passwords.serve import CheckServer, RateLimiter, ServeOptions, make_server
+from enforcer.passwords.serve import RateLimiter
 
 SECRET = "Summer2025!"
-
-
-@pytest.fixture
-def serve(primary: PasswordPolicy) -> Iterator[Any]:
-    servers: list[CheckServer] = []
-
-    def start(**kw: Any) -> tuple[str, int]:
-        server = make_server(primary, ServeOptions(host="127.0.0.1", port=0, **kw))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return server.server_address[:2]
-
-    yield start
-    for s in servers:
-        s.shutdown()
-        s.server_close()
 
 
 def post(
