@@ -142,11 +142,8 @@ def connect_postgresql(url: str, busy_timeout: float = 5.0, password: str | None
     try:
         info = conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
-        why = (
-            str(exc).strip().splitlines()[0].split(" in URI")[0]
-        )  # never echo the URL: it may hold a password
         raise StoreError(
-            f"store URL is not a valid PostgreSQL URL ({why}); use postgresql://USER@HOST:PORT/DB"
+            f"store URL is not a valid PostgreSQL URL ({_url_problem(exc)}); use postgresql://USER@HOST:PORT/DB"
         ) from None
     if info.get("password"):
         raise StoreError(
@@ -173,6 +170,21 @@ def connect_postgresql(url: str, busy_timeout: float = 5.0, password: str | None
         conn.close()
         raise
     return db
+
+
+def _url_problem(exc: BaseException) -> str:
+    """libpq's complaint about a URL it cannot parse, without the part of the URL it quotes.
+
+    libpq quotes the offending piece (``invalid percent-encoded token: "p4ss%zz"``, ``unexpected
+    spaces found in "pa ss"``), and that piece is often the password: it is the part of a URL most
+    likely to hold a ``%`` or a space, and, being in the URL, it was never registered as a secret,
+    so redaction alone cannot catch it. Everything from the first to the last double quote goes;
+    what is left is libpq's own wording."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first, last = text.find('"'), text.rfind('"')
+    if first >= 0:
+        text = text[:first] + '"..."' + (text[last + 1 :] if last > first else "")
+    return redact(text.replace(" in URI", "").rstrip(": "))
 
 
 def display(info: dict[str, Any]) -> str:

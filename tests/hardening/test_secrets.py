@@ -3,12 +3,15 @@ in logs (--verbose), reports, error lines, the store's bytes, the email, or the 
 
 from __future__ import annotations
 
+import base64
+import email
 import json
 import logging
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.hardening.conftest import AS_OF, child_env, graph_source_yaml, write_config
+from tests.hardening.conftest import AS_OF, child_env, graph_source_yaml, run_child, write_config
 from tests.services.graph_server import GraphServer, Tenant
 
 pytestmark = pytest.mark.graph
@@ -195,3 +198,134 @@ def test_secret_echoed_in_a_source_error_is_redacted_in_reports_and_store(
     _assert_absent("terminal", res.out + res.err)
     _assert_absent("reports", _all_bytes(tmp_path / "reports"))
     _assert_absent("store", _all_bytes(Path(os.environ["ENFORCER_HOME"])))
+
+
+def _tlv(tag: int, content: bytes) -> bytes:
+    """One BER element, with a long-form length when needed (the echo runs past 127 bytes)."""
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + content
+
+
+def _ber_read(conn: socket.socket) -> tuple[bytes, int]:
+    """One whole LDAPMessage from the client, and where its content starts (after tag and length)."""
+    buf = b""
+    while True:
+        if len(buf) >= 2:
+            first = buf[1]
+            head = 2 + (first & 0x7F if first & 0x80 else 0)
+            if len(buf) >= head:
+                body = int.from_bytes(buf[2:head], "big") if first & 0x80 else first
+                if len(buf) >= head + body:
+                    return buf[: head + body], head
+        chunk = conn.recv(4096)
+        if not chunk:
+            return buf, len(buf)
+        buf += chunk
+
+
+@pytest.fixture
+def echoing_dc() -> Iterator[int]:
+    """A loopback 'domain controller' that refuses every bind with a diagnostic message quoting
+    the whole bind request in base64, from each of its first three bytes: a chatty server
+    echoing what it was sent, with the password at each of the three base64 alignments."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def answer(conn: socket.socket) -> None:
+        conn.settimeout(5)
+        request, head = _ber_read(conn)
+        if request[head : head + 1] != b"\x02":  # not an LDAPMessage: no messageID to answer
+            return
+        message_id = request[head : head + 2 + request[head + 1]]
+        echoed = " ".join(base64.b64encode(request[k:]).decode() for k in range(3))
+        result = _tlv(0x0A, b"\x35") + _tlv(0x04, b"") + _tlv(0x04, f"bind echo: {echoed}".encode())
+        conn.sendall(_tlv(0x30, message_id + _tlv(0x61, result)))  # BindResponse, unwillingToPerform
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                try:
+                    answer(conn)
+                except OSError:  # the client gave up; the test's assertions will say so
+                    continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+def _decoded_parts(raw: bytes) -> bytes:
+    """The email as its reader sees it: every MIME part decoded (the HTML report is base64 there)."""
+    msg = email.message_from_bytes(raw)
+    return b"".join(p.get_payload(decode=True) or b"" for p in msg.walk() if not p.is_multipart())
+
+
+def test_bind_password_echoed_in_base64_stays_out_of_every_output(
+    tmp_path: Path, mailbox: dict[str, Any], echoing_dc: int
+) -> None:
+    """The real AD connector binds to a server that echoes the bind request back in base64; that
+    error reaches stderr, the reports, the store and the emailed digest in no encoded form of
+    the password (checked by decoding every base64 run there), while its result code survives."""
+    from tests.hardening.test_redact_encodings import FORMS, b64_leaks
+
+    ad = {
+        "name": "dc",
+        "type": "ad",
+        "host": "127.0.0.1",
+        "port": echoing_dc,
+        "tls": "none",
+        "allow_plaintext": True,
+        "bind_dn": {"env": "CANARY_BIND_DN"},
+        "bind_password": {"env": "CANARY_BIND_PASSWORD"},
+        "retries": 0,
+        "connect_timeout": 2,
+        "read_timeout": 2,
+    }
+    mail = {
+        "enabled": True,
+        "host": "127.0.0.1",
+        "port": mailbox["port"],
+        "starttls": False,
+        "username": {"env": "CANARY_SMTP_USER"},
+        "password": {"env": "CANARY_SMTP_PASSWORD"},
+        "sender": "enforcer@school.example",
+        "recipients": ["eso@school.example"],
+    }
+    config = write_config(tmp_path, [json.dumps(ad)], email=mail)
+    env = child_env(
+        CANARY_BIND_DN="CN=enforcer,CN=Users,DC=school,DC=test",
+        CANARY_BIND_PASSWORD=CANARY_BIND,
+        CANARY_SMTP_USER="digest",
+        CANARY_SMTP_PASSWORD=CANARY_SMTP,
+        ENFORCER_HOME=str(tmp_path / "home"),
+    )
+    res = run_child(["--verbose", "run", "--config", str(config), "--as-of", AS_OF], env, tmp_path)
+    assert res.returncode == 3, res.stderr[-3000:]
+    report = (tmp_path / "reports" / "enforcer-report.json").read_text()
+    assert "unwillingToPerform (53): bind echo: " in report and "***" in report  # echo came, code kept
+    assert mailbox["messages"], res.stderr[-2000:]
+    outputs = {
+        "stdout": res.stdout.encode(),
+        "stderr": res.stderr.encode(),
+        "reports": _all_bytes(tmp_path / "reports"),
+        "store": _all_bytes(tmp_path / "home"),
+        "email": b"".join(_decoded_parts(m) for m in mailbox["messages"]),
+    }
+    for where, blob in outputs.items():
+        _assert_absent(where, blob)
+        for name, form in FORMS.items():
+            assert form(CANARY_BIND).encode() not in blob, f"{name} form of the bind password in {where}"
+        assert not b64_leaks(blob, CANARY_BIND.encode()), f"base64 of the bind password in {where}"
