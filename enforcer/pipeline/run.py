@@ -31,6 +31,7 @@ from enforcer.model.values import (
     RunResult,
     SourceStatus,
     Status,
+    SubjectKind,
 )
 from enforcer.pipeline.build import build_source
 from enforcer.pipeline.notify import send_digest
@@ -47,7 +48,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ONLY_TYPES: dict[str, tuple[type, ...]] = {"accounts": (Account,), "devices": (Device,)}
+ONLY: dict[str, tuple[tuple[type, ...], frozenset[SubjectKind]]] = {
+    # --only: which records are read and which rules run. Pupils belong with accounts (a pupil
+    # without an account is an account problem); a devices-only audit must not see the roll, or
+    # every pupil would "have no account".
+    "accounts": ((Account, RosterEntry), frozenset({SubjectKind.ACCOUNT, SubjectKind.PUPIL})),
+    "devices": ((Device,), frozenset({SubjectKind.DEVICE})),
+}
 
 
 def select_sources(config: Config, names: Sequence[str]) -> list[SourceConfig]:
@@ -148,11 +155,15 @@ def _collect_and_evaluate(
     roster is reconciled."""
     statuses: list[SourceStatus] = []
     findings: list[Finding] = []
-    engine = Engine(pack, as_of, options.rule_ids or None)
-    wanted = ONLY_TYPES.get(options.only or "", None)
+    rule_ids: list[str] | None = list(options.rule_ids) or None
+    wanted: tuple[type, ...] | None = None
+    if options.only:
+        wanted, kinds = ONLY[options.only]
+        rule_ids = [r.id for r in pack.rules if r.kind in kinds and (rule_ids is None or r.id in rule_ids)]
+    engine = Engine(pack, as_of, rule_ids)
 
     def consume(record: Record) -> None:
-        if wanted is not None and not isinstance(record, (*wanted, RosterEntry)):
+        if wanted is not None and not isinstance(record, wanted):
             return
         findings.extend(engine.evaluate(record))
 
