@@ -8,6 +8,7 @@ reconciliation) are then reported as errors rather than run on partial data.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import uuid
@@ -126,6 +127,7 @@ def run_school(config: Config, options: RunOptions, history: RunHistory | None =
             if done is not None:
                 history.messages.extend(done.messages)
                 actions_failed = done.outcomes.failed
+                extras = dataclasses.replace(extras, changes=done.outcomes.results)
     written: list[Path] = []
     if options.reports_dir is not None:
         from enforcer.reports.writer import write_reports
@@ -134,7 +136,7 @@ def run_school(config: Config, options: RunOptions, history: RunHistory | None =
             result, options.reports_dir, list(config.model.reports.formats), extras=extras
         )
     if history is not None and history.digest and history.diff is not None:
-        line = send_digest(config, result, history.diff, written)
+        line = send_digest(config, result, history.diff, written, extras.changes if extras else ())
         if line:
             history.messages.append(line)
     return RunOutcome(result, tuple(written), extras, actions_failed=actions_failed)

@@ -17,10 +17,12 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from enforcer.actions.interface import ActionResult
 from enforcer.config import LOOPBACK, EmailModel
 from enforcer.model.errors import ConfigError, EnforcerError
 from enforcer.model.values import Finding, RunResult
 from enforcer.reports.common import scrub, visible
+from enforcer.reports.interface import change_line
 from enforcer.secrets import read_secret
 from enforcer.store.diff import RunDiff
 
@@ -43,7 +45,13 @@ def _line(f: Finding) -> str:
     return visible(scrub(text)).replace("\n", "\\n").replace("\t", " ")
 
 
-def compose(result: RunResult, diff: RunDiff, email: EmailModel, report: Path | None = None) -> EmailMessage:
+def compose(
+    result: RunResult,
+    diff: RunDiff,
+    email: EmailModel,
+    report: Path | None = None,
+    changes: Sequence[ActionResult] = (),
+) -> EmailMessage:
     counts = result.counts()
     new = list(diff.new) + list(diff.regressed)
     still = len(diff.still_failing)
@@ -83,6 +91,15 @@ def compose(result: RunResult, diff: RunDiff, email: EmailModel, report: Path | 
         lines.append("")
     elif not diff.fixed:
         lines += ["Nothing changed since the previous check.", ""]
+    acted = [r for r in changes if r.outcome.value != "planned"]
+    if acted:
+        lines.append(f"Changes enforcer made (or tried to make) in the directory: {len(acted)}")
+        lines += ["  " + visible(scrub(change_line(r))) for r in acted[:TOP_NEW]]
+        if len(acted) > TOP_NEW:
+            lines.append(
+                f"...and {len(acted) - TOP_NEW} more (enforcer remediate log --run {result.run_id})."
+            )
+        lines.append("")
     lines += [
         "The full report is attached (open it in a web browser)."
         if report

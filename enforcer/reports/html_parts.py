@@ -12,7 +12,7 @@ from typing import Any
 
 from enforcer.model.values import Finding, RunResult, Status
 from enforcer.reports.common import SEVERITIES_DESC, iso, source_counts_text, to_jsonable
-from enforcer.reports.interface import ReportExtras
+from enforcer.reports.interface import ReportExtras, change_line
 
 Esc = Callable[[Any], str]
 
@@ -196,6 +196,12 @@ def history_section(extras: ReportExtras, name_html: Callable[[Finding], str], e
         + listing("new-table", "Newly failing", extras.new)
         + f"<h3>Fixed since the previous run: {len(extras.fixed)}</h3>"
         + listing("fixed-table", "No longer failing", extras.fixed)
+        + f"<h3>Changes enforcer made or planned in the directory: {len(extras.changes)}</h3>"
+        + (
+            "<ul>" + "".join(f"<li>{esc(change_line(r))}</li>" for r in extras.changes) + "</ul>"
+            if extras.changes
+            else "<p>None.</p>"
+        )
     )
     return section("history", "Changes since the previous run", body)
 

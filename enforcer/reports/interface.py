@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from enforcer.actions.interface import ActionResult
 from enforcer.model.values import Finding, RunResult
 
 
@@ -40,6 +41,16 @@ class ReportExtras:
     fixed: tuple[Finding, ...] = ()
     """Findings from the previous run that no longer fail (their last failing state)."""
     previous_run_id: str | None = None
+    changes: tuple[ActionResult, ...] = ()
+    """What this run did to the directory (applied, failed, skipped) or only planned: nothing
+    changes a directory without the reports saying so."""
+
+
+def change_line(r: ActionResult) -> str:
+    """One plain line per change, shared by every format and the digest."""
+    s = r.plan.subject
+    text = f"{r.outcome.value}: {r.plan.action} on {s.kind.value} {s.name or s.id} ({r.plan.rule})"
+    return text + (f": {r.message}" if r.message and r.outcome.value != "planned" else "")
 
 
 @runtime_checkable

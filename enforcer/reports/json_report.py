@@ -78,6 +78,21 @@ def build_document(result: RunResult, extras: ReportExtras | None = None) -> dic
             ],
             "new": [finding_doc(f) for f in sorted_findings(extras.new)],
             "fixed": [finding_doc(f) for f in sorted_findings(extras.fixed)],
+            "changes": [
+                {
+                    "outcome": r.outcome.value,
+                    "action": r.plan.action,
+                    "rule": r.plan.rule,
+                    "subject": {
+                        "kind": r.plan.subject.kind.value,
+                        "id": r.plan.subject.id,
+                        "name": r.plan.subject.name,
+                        "source": r.plan.subject.source,
+                    },
+                    "message": r.message,
+                }
+                for r in extras.changes
+            ],
         }
     return doc
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from enforcer.model.values import Finding, RunResult, Severity, Status
 from enforcer.reports.common import group_by_rule, iso, source_counts_text, summary, visible
-from enforcer.reports.interface import ReportExtras
+from enforcer.reports.interface import ReportExtras, change_line
 
 MAX_SUBJECTS = 10
 MAX_NAME = 48
@@ -77,6 +77,14 @@ class TerminalReporter:
         out.append(f"Failing by severity: {', '.join(sev) if sev else 'none'}")
         if extras is not None:
             out.append(f"Since the previous run: {len(extras.new)} new, {len(extras.fixed)} fixed")
+            acted = [r for r in extras.changes if r.outcome.value != "planned"]
+            planned = len(extras.changes) - len(acted)
+            if extras.changes:
+                out.append(
+                    f"Directory changes: {len(acted)} made or attempted, {planned} only planned (dry run)"
+                )
+            for r in acted:
+                out.append(visible("  " + change_line(r)))
 
         for heading, status in (("Failures", Status.FAIL), ("Could not evaluate (errors)", Status.ERROR)):
             groups = group_by_rule(result.findings, (status,))

@@ -106,3 +106,33 @@ def test_unreachable_server_is_one_line(store) -> None:
     cfg = EmailModel(enabled=True, host="127.0.0.1", port=free_port(), starttls=False, recipients=["x@y"])
     with pytest.raises(DigestError, match="cannot reach SMTP server"):
         send(compose(res, diff, cfg), cfg, timeout=2)
+
+
+def test_digest_names_the_changes_the_run_made(store, smtp_server) -> None:
+    """An applied (or failed) change reaches the E-Safety Officer's inbox; a plan does not."""
+    from datetime import UTC, datetime
+
+    from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
+    from enforcer.model.values import Subject
+
+    res, diff = _diff(store)
+    alice = Subject(SubjectKind.ACCOUNT, "alice", "alice", "demo")
+    plan = ActionPlan("disable-account", alice, "leaver-disabled", "fp1", dry_run=False)
+    now = datetime.now(UTC)
+    changes = [
+        ActionResult(plan, Outcome.APPLIED, now, "disabled"),
+        ActionResult(ActionPlan("force-password-change", alice, "pw-age", "fp2"), Outcome.PLANNED, now),
+    ]
+    cfg = EmailModel(
+        enabled=True,
+        host=smtp_server.host,
+        port=smtp_server.port,
+        starttls=False,
+        sender="enforcer@school.example",
+        recipients=["eso@school.example"],
+    )
+    send(compose(res, diff, cfg, None, changes), cfg)
+    body = _parse(smtp_server.messages[0]).get_body(("plain",)).get_content()
+    assert "Changes enforcer made (or tried to make) in the directory: 1" in body
+    assert "applied: disable-account on account alice (leaver-disabled)" in body
+    assert "force-password-change" not in body
