@@ -305,6 +305,13 @@ class RunResult:
     rules: tuple[str, ...] = ()
     """The rules this run actually evaluated. A finding of any other rule (another pack, a
     ``--rule`` subset, a roster rule with no roster) cannot have been fixed by this run."""
+    coverage: Mapping[str, int] = field(default_factory=dict)
+    """What the run saw: accounts per role and devices per platform (``account:staff``,
+    ``device:windows``, ``account:unknown`` for records the source could not classify)."""
+    idle_rules: tuple[str, ...] = ()
+    """Rules of the run that applied to nobody: a staff rule with no staff account found is a
+    misconfigured identity matcher far more often than a school without staff, and a rule that
+    checked nobody must never read as a clean bill."""
 
     @property
     def complete(self) -> bool:

@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -163,10 +164,15 @@ def _collect_and_evaluate(
         wanted, kinds = ONLY[options.only]
         rule_ids = [r.id for r in pack.rules if r.kind in kinds and (rule_ids is None or r.id in rule_ids)]
     engine = Engine(pack, as_of, rule_ids)
+    seen: Counter[str] = Counter()
 
     def consume(record: Record) -> None:
         if wanted is not None and not isinstance(record, wanted):
             return
+        if isinstance(record, Account):
+            seen[f"account:{record.role.value if record.role else 'unknown'}"] += 1
+        elif isinstance(record, Device):
+            seen[f"device:{record.platform.value if record.platform else 'unknown'}"] += 1
         findings.extend(engine.evaluate(record))
 
     for sc, src in built:
@@ -178,6 +184,8 @@ def _collect_and_evaluate(
     findings.extend(engine.finish())
     findings = merge_duplicates(findings)
     findings.sort(key=lambda f: (f.rule, f.subject.kind.value, f.subject.source, f.subject.id))
+    applied = {f.rule for f in findings}
+    idle = tuple(r.id for r in engine.rules if r.id not in applied)
     return RunResult(
         run_id=run_id,
         started=started,
@@ -188,6 +196,8 @@ def _collect_and_evaluate(
         sources=tuple(statuses),
         findings=tuple(findings),
         rules=engine.evaluated_rules(),
+        coverage=dict(sorted(seen.items())),
+        idle_rules=idle,
     )
 
 

@@ -131,4 +131,26 @@ def summary(result: RunResult) -> dict[str, Any]:
         "failing_by_severity": failing_by_severity(result.findings),
         "rules": len({f.rule for f in result.findings}),
         "rules_failing": len({f.rule for f in result.findings if f.status is Status.FAIL}),
+        "coverage": dict(result.coverage),
+        "idle_rules": list(result.idle_rules),
     }
+
+
+def coverage_text(result: RunResult) -> str:
+    """``accounts: 30 staff, 400 pupil; devices: 40 windows`` for summaries and the digest."""
+    groups: dict[str, list[str]] = {}
+    for key, n in result.coverage.items():
+        kind, _, what = key.partition(":")
+        groups.setdefault(f"{kind}s", []).append(f"{n} {what}")
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items()) or "nothing read"
+
+
+def idle_warning(result: RunResult) -> str | None:
+    """The sentence every format shows when rules applied to nobody, or None."""
+    if not result.idle_rules:
+        return None
+    return (
+        f"{len(result.idle_rules)} rule(s) applied to nobody this run ({', '.join(result.idle_rules)}): "
+        "if the school has such accounts or devices, the identity configuration (roles, OUs, groups) "
+        "or the source does not recognise them, and these promises were not checked"
+    )

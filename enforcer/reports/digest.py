@@ -21,7 +21,7 @@ from enforcer.actions.interface import ActionResult
 from enforcer.config import LOOPBACK, EmailModel
 from enforcer.model.errors import ConfigError, EnforcerError
 from enforcer.model.values import Finding, RunResult
-from enforcer.reports.common import scrub, visible
+from enforcer.reports.common import idle_warning, scrub, visible
 from enforcer.reports.interface import change_line
 from enforcer.secrets import read_secret
 from enforcer.store.diff import RunDiff
@@ -81,6 +81,8 @@ def compose(
             "counted as fixed until it can be read again.",
             "",
         ]
+    if (warning := idle_warning(result)) is not None:
+        lines += [visible(scrub(f"Warning: {warning}.")), ""]
     if diff.unknown:
         lines += [f"{len(diff.unknown)} earlier problem(s) could not be re-checked this time.", ""]
     if new:

@@ -11,7 +11,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from enforcer.model.values import Finding, RunResult, Status
-from enforcer.reports.common import SEVERITIES_DESC, iso, source_counts_text, to_jsonable
+from enforcer.reports.common import (
+    SEVERITIES_DESC,
+    coverage_text,
+    idle_warning,
+    iso,
+    source_counts_text,
+    to_jsonable,
+)
 from enforcer.reports.interface import ReportExtras, change_line
 
 Esc = Callable[[Any], str]
@@ -135,6 +142,10 @@ def summary_section(result: RunResult, counts: dict[str, Any], esc: Esc) -> str:
         f"<td>{esc(source_counts_text(s.counts) if s.ok else (s.error or 'unknown error'))}</td></tr>"
         for s in result.sources
     ]
+    warning = idle_warning(result)
+    if warning is not None:
+        banner += f'<p class="banner incomplete" role="alert">Warning: {esc(warning)}.</p>'
+    banner += f"<p>Coverage: {esc(coverage_text(result))}.</p>"
     body = (
         banner + f'<ul class="cards" aria-label="Findings by status">{cards}</ul>'
         f"<p>{counts['total']} findings from {counts['rules']} rules; {counts['rules_failing']} rule(s) "

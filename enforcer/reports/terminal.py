@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from enforcer.model.values import Finding, RunResult, Severity, Status
-from enforcer.reports.common import group_by_rule, iso, source_counts_text, summary, visible
+from enforcer.reports.common import (
+    coverage_text,
+    group_by_rule,
+    idle_warning,
+    iso,
+    source_counts_text,
+    summary,
+    visible,
+)
 from enforcer.reports.interface import ReportExtras, change_line
 
 MAX_SUBJECTS = 10
@@ -73,6 +81,9 @@ class TerminalReporter:
             for st, n in counts["by_status"].items()
         ]
         out.append(f"Findings: {counts['total']} ({', '.join(parts)})")
+        out.append(visible(f"Coverage: {coverage_text(result)}"))
+        if (warning := idle_warning(result)) is not None:
+            out.append(paint(visible(f"Warning: {warning}"), "red"))
         sev = [f"{n} {s}" for s, n in counts["failing_by_severity"].items() if n]
         out.append(f"Failing by severity: {', '.join(sev) if sev else 'none'}")
         if extras is not None:
