@@ -10,7 +10,6 @@ from pydantic import ValidationError
 from connectors.ad import mapping as m
 from connectors.ad.client import escape, escape_bytes
 from connectors.ad.settings import Settings
-from connectors.ad.source import _parent, _sid_string
 from enforcer.model.values import PasswordSettings, Platform
 
 SECRETS = {"bind_dn": {"env": "X"}, "bind_password": {"env": "Y"}}
@@ -117,7 +116,7 @@ def test_escape_bytes() -> None:
 
 
 def test_parent_dn_honours_escaped_commas() -> None:
-    assert _parent(r"CN=Smith\, J,OU=Staff,DC=x") == "OU=Staff,DC=x"
+    assert m.parent_dn(r"CN=Smith\, J,OU=Staff,DC=x") == "OU=Staff,DC=x"
 
 
 def test_sid_string() -> None:
@@ -127,7 +126,7 @@ def test_sid_string() -> None:
         + (2).to_bytes(4, "little")
         + (3).to_bytes(4, "little")
     )
-    assert _sid_string(raw) == "S-1-5-21-1-2-3"
+    assert m.sid_string(raw) == "S-1-5-21-1-2-3"
 
 
 def test_plaintext_needs_explicit_opt_in() -> None:
