@@ -18,7 +18,7 @@ import ldap3
 
 from connectors.ad import mapping as m
 from connectors.ad.client import Client, NotVisible, escape
-from connectors.ad.remediate import Remediations
+from connectors.ad.remediate import ADRemediator
 from connectors.ad.settings import Settings
 from enforcer.actions.interface import ActionPlan, ActionResult
 from enforcer.identity import Classifier
@@ -82,7 +82,7 @@ class ADSource:
         self.settings = settings
         self.client = client
         self.classifier = classifier
-        self._remediations = Remediations(name, client, lambda: self.base_dn())
+        self._remediator = ADRemediator(name, client, lambda: self.base_dn())
         self._base: str | None = settings.base_dn
         self.bitlocker_readable: bool | None = None
         """After ``collect``: whether any BitLocker recovery object was visible to the bind account."""
@@ -268,13 +268,13 @@ class ADSource:
 
     # -- Remediator -------------------------------------------------------------------------
     def supported_actions(self) -> frozenset[str]:
-        return self._remediations.supported_actions()
+        return self._remediator.supported_actions()
 
     def apply(self, plan: ActionPlan) -> ActionResult:
-        return self._remediations.apply(plan)
+        return self._remediator.apply(plan)
 
     def undo(self, result: ActionResult) -> ActionResult:
-        return self._remediations.undo(result)
+        return self._remediator.undo(result)
 
 
 def _beside_config(ref: dict[str, str], base_dir: Path) -> dict[str, str]:
