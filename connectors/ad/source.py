@@ -84,8 +84,6 @@ class ADSource:
         self.classifier = classifier
         self._remediator = ADRemediator(name, client, lambda: self.base_dn())
         self._base: str | None = settings.base_dn
-        self.bitlocker_readable: bool | None = None
-        """After ``collect``: whether any BitLocker recovery object was visible to the bind account."""
 
     # -- Source -----------------------------------------------------------------------------
     def check(self) -> str:
@@ -242,13 +240,11 @@ class ADSource:
         hides the objects from ordinary accounts), so it is unknown, not "none".
         """
         if not self.settings.bitlocker:
-            self.bitlocker_readable = None
             return None
         parents = {
             m.parent_dn(e.dn).casefold()
             for e in self.client.search(base, "(objectClass=msFVE-RecoveryInformation)", [])
         }
-        self.bitlocker_readable = bool(parents)
         if not parents:
             log.warning(
                 "AD %s: no BitLocker recovery objects are visible to the bind account; disk "

@@ -32,7 +32,6 @@ class GraphSource:
         self.name = name
         self.settings = settings
         self.ctx = ctx
-        self.last_snapshot: Snapshot | None = None
         self._remediator = GraphRemediator(name, self._client)
 
     def _client(self) -> GraphClient:
@@ -56,7 +55,6 @@ class GraphSource:
         from connectors.graph.reader import Snapshot
 
         snap = Snapshot()
-        self.last_snapshot = snap
         try:
             asyncio.get_running_loop()
         except RuntimeError:
