@@ -136,12 +136,12 @@ async def _change(client: GraphClient, plan: ActionPlan) -> ActionResult:
     sid = plan.subject.id
     if plan.action in DEVICE_ACTIONS:
         device = sdk.device_management.managed_devices.by_managed_device_id(sid)
-        builder = {
-            "sync-device": device.sync_device,
-            "update-defender-signatures": device.windows_defender_update_signatures,
-            "remote-lock": device.remote_lock,
+        post = {  # each builder is its own class, so choose the call, not the builder
+            "sync-device": lambda: device.sync_device.post(),
+            "update-defender-signatures": lambda: device.windows_defender_update_signatures.post(),
+            "remote-lock": lambda: device.remote_lock.post(),
         }[plan.action]
-        await client.call(builder.post())
+        await client.call(post())
         return make_result(plan, Outcome.APPLIED, describe(plan))
     if plan.action == "revoke-sessions":
         await client.call(sdk.users.by_user_id(sid).revoke_sign_in_sessions.post())
