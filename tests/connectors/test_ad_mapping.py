@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -167,7 +168,7 @@ def test_prefetch_hands_worker_errors_to_the_consumer_after_the_data_before_them
     from connectors.ad.prefetch import prefetched
     from enforcer.model.errors import SourceError
 
-    def items():  # noqa: ANN202
+    def items() -> Iterator[int]:
         yield from range(5)
         raise SourceError("DC went away")
 
@@ -183,7 +184,7 @@ def test_prefetch_stops_its_worker_when_the_consumer_stops() -> None:
 
     from connectors.ad.prefetch import prefetched
 
-    def endless():  # noqa: ANN202
+    def endless() -> Iterator[int]:
         n = 0
         while True:
             yield n
