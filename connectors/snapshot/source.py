@@ -26,7 +26,6 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from enforcer.sources.interface import BuildContext
 from connectors.snapshot.codec import (  # noqa: F401 - re-exported for callers
     _DECODE,
     _FIELDS,
@@ -43,6 +42,7 @@ from connectors.snapshot.codec import (  # noqa: F401 - re-exported for callers
 )
 from enforcer.model.errors import InputError, SourceError, file_error
 from enforcer.model.values import Record
+from enforcer.sources.interface import BuildContext
 
 __all__ = [
     "FORMAT",

@@ -10,10 +10,10 @@ import pytest
 
 from connectors.ad.settings import Settings
 from connectors.ad.source import ADSource, build
-from enforcer.sources.interface import BuildContext
 from enforcer.identity import Classifier, RoleMatcher, YearGroupRule
 from enforcer.model.values import Role
 from enforcer.secrets import read_secret
+from enforcer.sources.interface import BuildContext
 from tests.connectors.school import READER_DN, READER_PASSWORD, SCHOOL_OU
 from tests.services.samba import ADMIN_DN, ADMIN_PASSWORD, CA_FILE, HOST, SambaDC
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from enforcer.sources.interface import BuildContext, Source
 from connectors.demo.generator import DemoSchool
 from connectors.snapshot.source import read_header, read_records, write_snapshot
-from enforcer.sources import registry as source_types
 from enforcer.cli.main import main
 from enforcer.config import Config, load_config
 from enforcer.model.errors import InputError
 from enforcer.secrets import read_secret
+from enforcer.sources import registry as source_types
+from enforcer.sources.interface import BuildContext, Source
 from tests.demo.conftest import AS_OF
 
 

@@ -15,12 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # tests/ is not a package; the server lives in tests/services
     sys.path.insert(0, str(ROOT))
 
-from enforcer.sources.interface import BuildContext  # noqa: E402
 from connectors.graph.settings import Settings  # noqa: E402
 from connectors.graph.source import GraphSource, build  # noqa: E402
 from enforcer.identity import Classifier, RoleMatcher  # noqa: E402
 from enforcer.model.values import Role  # noqa: E402
 from enforcer.secrets import read_secret  # noqa: E402
+from enforcer.sources.interface import BuildContext  # noqa: E402
 from tests.services.graph_server import GraphServer, Tenant  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "graph"
