@@ -153,20 +153,10 @@ def phase_run(folder: Path) -> dict[str, Any]:
     os.environ["ENFORCER_HOME"] = str(home)
     from enforcer.cli.main import main as enforcer_main
 
+    argv = ["-q", "run", "--config", str(folder / CONFIG), "--reports-dir", str(home / "reports")]
     started, cpu0 = time.perf_counter(), cpu_seconds()
     try:
-        code = enforcer_main(
-            [
-                "-q",
-                "run",
-                "--config",
-                str(folder / CONFIG),
-                "--reports-dir",
-                str(home / "reports"),
-                "--as-of",
-                AS_OF,
-            ]
-        )
+        code = enforcer_main([*argv, "--as-of", AS_OF])
     finally:
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu0
         shutil.rmtree(home, ignore_errors=True)

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from enforcer.sources.interface import BuildContext
-from enforcer.model.errors import InputError
+from enforcer.model.errors import InputError, file_error
 from enforcer.model.values import RosterEntry
+from enforcer.sources.interface import BuildContext
 
 
 class Columns(BaseModel):
@@ -103,12 +103,8 @@ class RosterReader:
         where = str(self.path)
         try:
             fh = self.path.open(encoding=self.s.encoding, newline="")
-        except FileNotFoundError:
-            raise InputError("roster file not found", where) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not a roster file", where) from None
-        except PermissionError:
-            raise InputError("permission denied", where) from None
+        except OSError as exc:
+            raise file_error(exc, self.path, "roster file") from None
         except LookupError:
             raise InputError(f"unknown encoding {self.s.encoding!r}", where) from None
         line = 1

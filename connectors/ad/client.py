@@ -44,7 +44,8 @@ _RETRYABLE = (
 
 def escape(value: str) -> str:
     """RFC 4515 escaping for a value placed in a filter (``*``, ``(``, ``)``, ``\\``, NUL)."""
-    return escape_filter_chars(value)
+    escaped: str = escape_filter_chars(value)  # ldap3 ships no types
+    return escaped
 
 
 def escape_bytes(value: bytes) -> str:
@@ -52,7 +53,7 @@ def escape_bytes(value: bytes) -> str:
     return "".join(f"\\{b:02x}" for b in value)
 
 
-class _KeepRaw(dict):  # type: ignore[type-arg]
+class _KeepRaw(dict[str, Any]):
     """An ldap3 custom-formatter table that claims every attribute and leaves its values as bytes.
 
     Why: the mapping decodes ``raw_attributes`` itself, so ldap3's own per-value unicode

@@ -2,20 +2,22 @@
 
 Pure functions over ``{lower-case attribute: [raw bytes, ...]}`` so every special
 case (FILETIME 0 and "never", userAccountControl bits, the effective password
-policy) is testable without a server. An attribute that is absent or does not
-parse becomes ``None``: AD leaves out what the bind account may not read, and
-that must stay "unknown", never a hopeful default.
+policy, nested groups, BitLocker evidence) is testable without a server, as Graph's
+mapping is; ``source.py`` only decides what to read. An attribute that is absent or
+does not parse becomes ``None``: AD leaves out what the bind account may not read,
+and that must stay "unknown", never a hopeful default.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from enforcer.model.values import DomainPolicy, PasswordSettings, Platform
+from enforcer.identity import Classifier
+from enforcer.model.values import Account, Device, DomainPolicy, Ownership, PasswordSettings, Platform, Role
 
 Raw = Mapping[str, Sequence[bytes]]
 
@@ -32,6 +34,14 @@ DOMAIN_PASSWORD_STORE_CLEARTEXT = 0x10
 NEVER = 0x7FFFFFFFFFFFFFFF
 """accountExpires "never" (as is 0)."""
 _EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+
+NO_BITLOCKER_RIGHTS = (
+    "no BitLocker recovery object is readable by the AD bind account; it needs read access "
+    "to msFVE-RecoveryInformation objects, so encryption cannot be confirmed"
+)
+NOT_COLLECTED = "BitLocker evidence is switched off for this source (bitlocker: false)"
+NOT_WINDOWS = "Active Directory holds disk-encryption evidence (BitLocker recovery keys) only for Windows"
+NOT_IN_AD = "Active Directory does not record this; use an MDM source (Intune) for it"
 _TICKS_PER_DAY = 864_000_000_000
 
 
@@ -231,3 +241,142 @@ def effective_policy(
     if winner is None:
         return policy.max_password_age_days, policy.min_password_length
     return winner.settings.max_password_age_days, winner.settings.min_password_length
+
+
+def dns_name(base: str) -> str | None:
+    """``DC=school,DC=test`` -> ``school.test``: the domain's name in reports, not its DN."""
+    parts = [p.split("=", 1)[1] for p in base.split(",") if p.strip().lower().startswith("dc=")]
+    return ".".join(parts) or None
+
+
+def parent_dn(dn: str) -> str:
+    """The DN without its first RDN, honouring escaped commas (``CN=Smith\\, J,...``)."""
+    i = 0
+    while i < len(dn):
+        if dn[i] == "\\":
+            i += 2
+            continue
+        if dn[i] == ",":
+            return dn[i + 1 :]
+        i += 1
+    return ""
+
+
+def sid_string(raw: bytes | None) -> str | None:
+    """objectSid arrives binary; the admin groups are found by their well-known string SIDs."""
+    if not raw or len(raw) < 8:
+        return None
+    count = raw[1]
+    authority = int.from_bytes(raw[2:8], "big")
+    subs = [int.from_bytes(raw[8 + 4 * i : 12 + 4 * i], "little") for i in range(count)]
+    return "S-" + "-".join([str(raw[0]), str(authority), *map(str, subs)])
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """Nested membership of only the groups a rule or PSO depends on, read once per run.
+
+    A user's direct ``memberOf`` joined with ``parents`` gives its groups at any depth
+    without asking the DC to walk every user's chain.
+    """
+
+    parents: Mapping[str, tuple[str, ...]]
+    """Casefolded group DN -> the groups of interest it is, or sits inside at any depth."""
+    admin: frozenset[str]
+    """Casefolded DNs of the built-in administrator groups."""
+    admins_known: bool
+    """False when the domain SID or those groups were not readable: admin rights stay unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserContext:
+    """What every account of one read shares, so ``map_user`` needs nothing else."""
+
+    source: str
+    classifier: Classifier
+    policy: DomainPolicy
+    psos: tuple[Pso, ...] | None
+    """None when the fine-grained policies could not all be read (effective ages unknown)."""
+    membership: Membership
+    kept: tuple[str, ...]
+    """Attributes the identity rules or the settings name, kept raw on each account."""
+
+
+def map_user(dn: str, raw: Raw, ctx: UserContext) -> Account:
+    uac = integer(raw, "userAccountControl")
+    pw = password_fields(integer(raw, "pwdLastSet"))
+    has_expiry, expires = expiry(integer(raw, "accountExpires"))
+    direct = texts(raw, "memberOf")
+    found = {g.casefold(): g for g in direct}
+    for g in direct:
+        for outer in ctx.membership.parents.get(g.casefold(), ()):
+            found.setdefault(outer.casefold(), outer)
+    groups = tuple(sorted(found.values(), key=str.casefold))
+    attributes = {n: v for n in ctx.kept if (v := text(raw, n)) is not None}
+    role = ctx.classifier.role(dn, groups, attributes)
+    max_age, min_len = effective_policy(dn, groups, ctx.policy, ctx.psos)
+    admin = ctx.membership.admin
+    return Account(
+        source=ctx.source,
+        id=guid(raw) or dn,
+        username=text(raw, "sAMAccountName"),
+        upn=text(raw, "userPrincipalName"),
+        display_name=text(raw, "displayName"),
+        role=role,
+        year_group=ctx.classifier.year_group(attributes) if role is Role.PUPIL else None,
+        enabled=None if uac is None else not uac & ACCOUNTDISABLE,
+        password_last_set=pw.password_last_set,
+        must_change_password=pw.must_change_password,
+        password_never_expires=flag(uac, DONT_EXPIRE_PASSWORD),
+        reversible_encryption=flag(uac, ENCRYPTED_TEXT_PWD_ALLOWED),
+        password_not_required=flag(uac, PASSWD_NOTREQD),
+        password_max_age_days=max_age,
+        password_min_length=min_len,
+        last_logon=filetime(integer(raw, "lastLogonTimestamp")),
+        has_expiry=has_expiry,
+        account_expires=expires,
+        groups=groups,
+        is_admin=any(g.casefold() in admin for g in groups) if ctx.membership.admins_known else None,
+        external_id=text(raw, "employeeID"),
+        container=dn,
+        attributes=attributes,
+    )
+
+
+def is_disabled(raw: Raw) -> bool:
+    """Only a readable ACCOUNTDISABLE bit counts: an unreadable computer is still reported."""
+    uac = integer(raw, "userAccountControl")
+    return uac is not None and bool(uac & ACCOUNTDISABLE)
+
+
+def map_computer(
+    source: str, dn: str, raw: Raw, escrowed: Set[str] | None, *, bitlocker: bool = True
+) -> Device:
+    """``escrowed``: casefolded DNs of computers with a BitLocker recovery object, or None
+    when none was visible; ``bitlocker`` says whether they were asked for, for the note."""
+    os_platform = platform(text(raw, "operatingSystem"))
+    encrypted: bool | None = None
+    notes = {
+        "managed": NOT_IN_AD,
+        "tracking": NOT_IN_AD,
+        "antivirus_current": NOT_IN_AD,
+        "firewall_on": NOT_IN_AD,
+        "passcode_required": NOT_IN_AD,
+    }
+    if os_platform is not Platform.WINDOWS:
+        notes["encrypted"] = NOT_WINDOWS
+    elif escrowed is None:
+        notes["encrypted"] = NO_BITLOCKER_RIGHTS if bitlocker else NOT_COLLECTED
+    else:
+        encrypted = dn.casefold() in escrowed
+    return Device(
+        source=source,
+        id=guid(raw) or dn,
+        name=text(raw, "name"),
+        platform=os_platform,
+        os_version=os_version(text(raw, "operatingSystemVersion")),
+        ownership=Ownership.SCHOOL,
+        encrypted=encrypted,
+        last_check_in=filetime(integer(raw, "lastLogonTimestamp")),
+        notes=notes,
+    )

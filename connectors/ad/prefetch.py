@@ -15,14 +15,13 @@ from collections.abc import Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
-_DONE = object()
 
 
 def prefetched(items: Iterator[T], batch: int, depth: int = 2, join_timeout: float = 60.0) -> Iterator[T]:
-    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    q: queue.Queue[list[T] | BaseException | None] = queue.Queue(maxsize=depth)  # None: the end
     stop = threading.Event()
 
-    def put(obj: object) -> bool:
+    def put(obj: list[T] | BaseException | None) -> bool:
         while not stop.is_set():
             try:
                 q.put(obj, timeout=0.1)
@@ -42,7 +41,7 @@ def prefetched(items: Iterator[T], batch: int, depth: int = 2, join_timeout: flo
                     chunk = []
             if chunk and not put(chunk):
                 return
-            put(_DONE)
+            put(None)
         except BaseException as exc:  # noqa: BLE001 - not swallowed: handed to the consumer, which raises it
             if chunk and not put(chunk):  # what arrived before the error still counts
                 return
@@ -53,11 +52,11 @@ def prefetched(items: Iterator[T], batch: int, depth: int = 2, join_timeout: flo
     try:
         while True:
             got = q.get()
-            if got is _DONE:
+            if got is None:
                 return
             if isinstance(got, BaseException):
                 raise got
-            yield from got  # type: ignore[misc]
+            yield from got
     finally:
         stop.set()
         worker.join(timeout=join_timeout)

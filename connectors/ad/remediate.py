@@ -17,13 +17,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import ldap3
 
 from connectors.ad import mapping as m
 from connectors.ad.client import Client, escape_bytes
+from connectors.remediation import BaseRemediator, make_result
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
 from enforcer.model.errors import SourceError
 from enforcer.model.values import SubjectKind
@@ -35,40 +35,34 @@ UAC_ACTIONS: dict[str, tuple[int, bool]] = {
     "clear-reversible-encryption": (m.ENCRYPTED_TEXT_PWD_ALLOWED, False),
 }
 FORCE_CHANGE = "force-password-change"
+SUPPORTED = frozenset({FORCE_CHANGE, *UAC_ACTIONS})
 
 
-class Remediations:
+class ADRemediator(BaseRemediator):
+    SUPPORTED = SUPPORTED
+
     def __init__(self, source: str, client: Client, base_dn: Callable[[], str]) -> None:
-        self.source = source
+        super().__init__(source)
         self.client = client
         self._base_dn = base_dn
 
-    def supported_actions(self) -> frozenset[str]:
-        return frozenset({FORCE_CHANGE, *UAC_ACTIONS})
-
-    def apply(self, plan: ActionPlan) -> ActionResult:
-        try:
-            return self._apply(plan)
-        except SourceError as exc:
-            return _result(plan, Outcome.FAILED, str(exc))
-
-    def undo(self, result: ActionResult) -> ActionResult:
-        plan = result.plan
-        if result.outcome is not Outcome.APPLIED or not result.previous:
-            return _result(plan, Outcome.SKIPPED, f"nothing to undo (outcome was {result.outcome.value})")
-        try:
-            return self._undo(result)
-        except SourceError as exc:
-            return _result(plan, Outcome.FAILED, f"undo failed: {exc}")
-
-    # -- internals ----------------------------------------------------------------------------
-    def _apply(self, plan: ActionPlan) -> ActionResult:
-        if plan.action not in self.supported_actions():
-            return _result(plan, Outcome.SKIPPED, f"AD cannot carry out {plan.action!r}")
+    def _refusal(self, plan: ActionPlan) -> ActionResult | None:
+        if plan.action not in self.SUPPORTED:
+            return make_result(plan, Outcome.SKIPPED, f"AD cannot carry out {plan.action!r}")
         if plan.subject.kind is not SubjectKind.ACCOUNT or plan.subject.source != self.source:
-            return _result(
+            return make_result(
                 plan, Outcome.SKIPPED, f"{plan.action} applies to accounts of source {self.source}"
             )
+        return None
+
+    def _undo_refusal(self, done: ActionResult) -> ActionResult | None:
+        if done.outcome is not Outcome.APPLIED or not done.previous:
+            return make_result(
+                done.plan, Outcome.SKIPPED, f"nothing to undo (outcome was {done.outcome.value})"
+            )
+        return None
+
+    def _apply(self, plan: ActionPlan) -> ActionResult:
         dn, uac, pwd_last_set = self._read(plan.subject.id)
         if plan.action == FORCE_CHANGE:
             previous: dict[str, Any] = {"dn": dn, "pwdLastSet": pwd_last_set}
@@ -83,12 +77,12 @@ class Remediations:
             new = {"userAccountControl": target}
             changes = {"userAccountControl": [(ldap3.MODIFY_REPLACE, [target])]}
         if plan.dry_run:
-            return _result(plan, Outcome.PLANNED, f"would set {_describe(new)} on {dn}", previous, new)
+            return make_result(plan, Outcome.PLANNED, f"would set {_describe(new)} on {dn}", previous, new)
         self.client.modify(dn, changes)
-        return _result(plan, Outcome.APPLIED, f"set {_describe(new)} on {dn}", previous, new)
+        return make_result(plan, Outcome.APPLIED, f"set {_describe(new)} on {dn}", previous, new)
 
-    def _undo(self, result: ActionResult) -> ActionResult:
-        plan, previous = result.plan, dict(result.previous or {})
+    def _undo(self, done: ActionResult) -> ActionResult:
+        plan, previous = done.plan, dict(done.previous or {})
         dn, uac, pwd_last_set = self._read(plan.subject.id)
         if plan.action == FORCE_CHANGE:
             # Only 0 and -1 are writable: -1 means "set now", the best restore LDAP allows.
@@ -113,7 +107,7 @@ class Remediations:
             before = {"dn": dn, "userAccountControl": uac}
         self.client.modify(dn, changes)
         undone = replace(plan, dry_run=False)
-        return _result(undone, Outcome.UNDONE, f"restored {_describe(new)} on {dn}{note}", before, new)
+        return make_result(undone, Outcome.UNDONE, f"restored {_describe(new)} on {dn}{note}", before, new)
 
     def _read(self, object_guid: str) -> tuple[str, int | None, int | None]:
         flt = f"(objectGUID={escape_bytes(_guid_bytes(object_guid))})"
@@ -133,15 +127,3 @@ def _guid_bytes(value: str) -> bytes:
 
 def _describe(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in values.items())
-
-
-def _result(
-    plan: ActionPlan,
-    outcome: Outcome,
-    message: str,
-    previous: dict[str, Any] | None = None,
-    new: dict[str, Any] | None = None,
-) -> ActionResult:
-    return ActionResult(
-        plan=plan, outcome=outcome, at=datetime.now(UTC), message=message, previous=previous, new=new
-    )

@@ -4,6 +4,8 @@ Reading order matters for memory: the small things (domain policy, PSOs, the
 members of the few groups that matter, the set of computers with BitLocker
 keys) are read first, then users and computers are streamed page by page and
 turned into records one at a time, so memory stays flat as the directory grows.
+What an entry means is decided in ``mapping.py`` (pure, tested without a DC);
+this module only decides what to read and in which order.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from pathlib import Path
 import ldap3
 
 from connectors.ad import mapping as m
-from connectors.ad.client import Client, Entry, NotVisible, escape
-from connectors.ad.remediate import Remediations
+from connectors.ad.client import Client, NotVisible, escape
+from connectors.ad.remediate import ADRemediator
 from connectors.ad.settings import Settings
-from enforcer.sources.interface import BuildContext
 from enforcer.actions.interface import ActionPlan, ActionResult
 from enforcer.identity import Classifier
-from enforcer.model.values import Account, Device, DomainPolicy, Ownership, Platform, Record, Role
+from enforcer.model.values import Account, Device, DomainPolicy, Record
+from enforcer.sources.interface import BuildContext
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +70,6 @@ PSO_ATTRIBUTES = (
     "msDS-LockoutThreshold",
     "msDS-PasswordHistoryLength",
 )
-NO_BITLOCKER_RIGHTS = (
-    "no BitLocker recovery object is readable by the AD bind account; it needs read access "
-    "to msFVE-RecoveryInformation objects, so encryption cannot be confirmed"
-)
-NOT_COLLECTED = "BitLocker evidence is switched off for this source (bitlocker: false)"
-NOT_WINDOWS = "Active Directory holds disk-encryption evidence (BitLocker recovery keys) only for Windows"
-NOT_IN_AD = "Active Directory does not record this; use an MDM source (Intune) for it"
 ADMIN_RIDS = ("512", "518", "519")  # Domain Admins, Schema Admins, Enterprise Admins
 BUILTIN_ADMINISTRATORS = "S-1-5-32-544"
 
@@ -87,10 +82,8 @@ class ADSource:
         self.settings = settings
         self.client = client
         self.classifier = classifier
-        self._remediations = Remediations(name, client, lambda: self.base_dn())
+        self._remediator = ADRemediator(name, client, lambda: self.base_dn())
         self._base: str | None = settings.base_dn
-        self.bitlocker_readable: bool | None = None
-        """After ``collect``: whether any BitLocker recovery object was visible to the bind account."""
 
     # -- Source -----------------------------------------------------------------------------
     def check(self) -> str:
@@ -125,7 +118,7 @@ class ADSource:
         policy = m.domain_policy(
             self.name,
             base,
-            _dns_name(base),
+            m.dns_name(base),
             domain_raw,
             tuple(p.settings for p in psos) if psos is not None else None,
         )
@@ -167,7 +160,7 @@ class ADSource:
             return None
         return psos
 
-    def _nested_groups(self, base: str, psos: list[m.Pso] | None, domain_raw: m.Raw) -> _Membership:
+    def _nested_groups(self, base: str, psos: list[m.Pso] | None, domain_raw: m.Raw) -> m.Membership:
         """In-chain membership of just the groups a rule or PSO depends on."""
         wanted: dict[str, str] = {}  # casefolded DN -> DN
         admin: set[str] = set()
@@ -184,7 +177,7 @@ class ADSource:
                 for e in self.client.search(base, flt, []):
                     wanted[e.dn.casefold()] = e.dn
         sids = [BUILTIN_ADMINISTRATORS]
-        domain_sid = _sid_string(m.first(domain_raw, "objectSid"))
+        domain_sid = m.sid_string(m.first(domain_raw, "objectSid"))
         if domain_sid:
             sids += [f"{domain_sid}-{rid}" for rid in ADMIN_RIDS]
         flt = "(|" + "".join(f"(objectSid={escape(s)})" for s in sids) + ")"
@@ -199,7 +192,11 @@ class ADSource:
             parents.setdefault(key, []).append(dn)
             for inner in self.client.in_chain_members(base, dn, "(objectClass=group)"):
                 parents.setdefault(inner, []).append(dn)
-        return _Membership(parents, admin, admins_known=bool(domain_sid) and bool(admin))
+        return m.Membership(
+            {k: tuple(v) for k, v in parents.items()},
+            frozenset(admin),
+            admins_known=bool(domain_sid) and bool(admin),
+        )
 
     def _user_attributes(self) -> tuple[str, ...]:
         names = list(USER_ATTRIBUTES)
@@ -222,75 +219,32 @@ class ADSource:
         return tuple(dict.fromkeys([*names, *self.settings.attributes]))
 
     def _accounts(
-        self, policy: DomainPolicy, psos: list[m.Pso] | None, nested: _Membership
+        self, policy: DomainPolicy, psos: list[m.Pso] | None, nested: m.Membership
     ) -> Iterator[Account]:
         base = self.settings.user_base or self.base_dn()
-        kept = self._kept_attributes()
-        for e in self.client.search(base, USER_FILTER, self._user_attributes(), prefetch=True):
-            yield self._account(e, policy, psos, nested, kept)
-
-    def _account(
-        self,
-        e: Entry,
-        policy: DomainPolicy,
-        psos: list[m.Pso] | None,
-        nested: _Membership,
-        kept: tuple[str, ...],
-    ) -> Account:
-        raw = e.raw
-        uac = m.integer(raw, "userAccountControl")
-        pw = m.password_fields(m.integer(raw, "pwdLastSet"))
-        has_expiry, expires = m.expiry(m.integer(raw, "accountExpires"))
-        direct = m.texts(raw, "memberOf")
-        found = {g.casefold(): g for g in direct}
-        for g in direct:
-            for outer in nested.parents.get(g.casefold(), ()):
-                found.setdefault(outer.casefold(), outer)
-        groups = tuple(sorted(found.values(), key=str.casefold))
-        attributes = {n: v for n in kept if (v := m.text(raw, n)) is not None}
-        role = self.classifier.role(e.dn, groups, attributes)
-        max_age, min_len = m.effective_policy(e.dn, groups, policy, psos)
-        is_admin = any(g.casefold() in nested.admin for g in groups) if nested.admins_known else None
-        return Account(
+        ctx = m.UserContext(
             source=self.name,
-            id=m.guid(raw) or e.dn,
-            username=m.text(raw, "sAMAccountName"),
-            upn=m.text(raw, "userPrincipalName"),
-            display_name=m.text(raw, "displayName"),
-            role=role,
-            year_group=self.classifier.year_group(attributes) if role is Role.PUPIL else None,
-            enabled=None if uac is None else not uac & m.ACCOUNTDISABLE,
-            password_last_set=pw.password_last_set,
-            must_change_password=pw.must_change_password,
-            password_never_expires=m.flag(uac, m.DONT_EXPIRE_PASSWORD),
-            reversible_encryption=m.flag(uac, m.ENCRYPTED_TEXT_PWD_ALLOWED),
-            password_not_required=m.flag(uac, m.PASSWD_NOTREQD),
-            password_max_age_days=max_age,
-            password_min_length=min_len,
-            last_logon=m.filetime(m.integer(raw, "lastLogonTimestamp")),
-            has_expiry=has_expiry,
-            account_expires=expires,
-            groups=groups,
-            is_admin=is_admin,
-            external_id=m.text(raw, "employeeID"),
-            container=e.dn,
-            attributes=attributes,
+            classifier=self.classifier,
+            policy=policy,
+            psos=tuple(psos) if psos is not None else None,
+            membership=nested,
+            kept=self._kept_attributes(),
         )
+        for e in self.client.search(base, USER_FILTER, self._user_attributes(), prefetch=True):
+            yield m.map_user(e.dn, e.raw, ctx)
 
     def _escrowed(self, base: str) -> set[str] | None:
-        """DNs of computers with a BitLocker recovery object; None when none is visible.
+        """Casefolded DNs of computers with a BitLocker recovery object; None when none is visible.
 
         Seeing none cannot be told apart from not being allowed to see them (AD
         hides the objects from ordinary accounts), so it is unknown, not "none".
         """
         if not self.settings.bitlocker:
-            self.bitlocker_readable = None
             return None
         parents = {
-            _parent(e.dn).casefold()
+            m.parent_dn(e.dn).casefold()
             for e in self.client.search(base, "(objectClass=msFVE-RecoveryInformation)", [])
         }
-        self.bitlocker_readable = bool(parents)
         if not parents:
             log.warning(
                 "AD %s: no BitLocker recovery objects are visible to the bind account; disk "
@@ -304,82 +258,19 @@ class ADSource:
         base = self.settings.computer_base or self.base_dn()
         escrowed = self._escrowed(base)
         for e in self.client.search(base, COMPUTER_FILTER, COMPUTER_ATTRIBUTES, prefetch=True):
-            uac = m.integer(e.raw, "userAccountControl")
-            if uac is not None and uac & m.ACCOUNTDISABLE and not self.settings.include_disabled_computers:
+            if m.is_disabled(e.raw) and not self.settings.include_disabled_computers:
                 continue
-            platform = m.platform(m.text(e.raw, "operatingSystem"))
-            encrypted: bool | None = None
-            notes = {
-                "managed": NOT_IN_AD,
-                "tracking": NOT_IN_AD,
-                "antivirus_current": NOT_IN_AD,
-                "firewall_on": NOT_IN_AD,
-                "passcode_required": NOT_IN_AD,
-            }
-            if platform is not Platform.WINDOWS:
-                notes["encrypted"] = NOT_WINDOWS
-            elif escrowed is None:
-                notes["encrypted"] = NO_BITLOCKER_RIGHTS if self.settings.bitlocker else NOT_COLLECTED
-            else:
-                encrypted = e.dn.casefold() in escrowed
-            yield Device(
-                source=self.name,
-                id=m.guid(e.raw) or e.dn,
-                name=m.text(e.raw, "name"),
-                platform=platform,
-                os_version=m.os_version(m.text(e.raw, "operatingSystemVersion")),
-                ownership=Ownership.SCHOOL,
-                encrypted=encrypted,
-                last_check_in=m.filetime(m.integer(e.raw, "lastLogonTimestamp")),
-                notes=notes,
-            )
+            yield m.map_computer(self.name, e.dn, e.raw, escrowed, bitlocker=self.settings.bitlocker)
 
     # -- Remediator -------------------------------------------------------------------------
     def supported_actions(self) -> frozenset[str]:
-        return self._remediations.supported_actions()
+        return self._remediator.supported_actions()
 
     def apply(self, plan: ActionPlan) -> ActionResult:
-        return self._remediations.apply(plan)
+        return self._remediator.apply(plan)
 
     def undo(self, result: ActionResult) -> ActionResult:
-        return self._remediations.undo(result)
-
-
-class _Membership:
-    __slots__ = ("parents", "admin", "admins_known")
-
-    def __init__(self, parents: dict[str, list[str]], admin: set[str], admins_known: bool) -> None:
-        self.parents = parents
-        """casefolded group DN -> the groups of interest it is (or is nested in)."""
-        self.admin = admin
-        self.admins_known = admins_known
-
-
-def _dns_name(base: str) -> str | None:
-    parts = [p.split("=", 1)[1] for p in base.split(",") if p.strip().lower().startswith("dc=")]
-    return ".".join(parts) or None
-
-
-def _parent(dn: str) -> str:
-    """The DN without its first RDN, honouring escaped commas (``CN=Smith\\, J,...``)."""
-    i = 0
-    while i < len(dn):
-        if dn[i] == "\\":
-            i += 2
-            continue
-        if dn[i] == ",":
-            return dn[i + 1 :]
-        i += 1
-    return ""
-
-
-def _sid_string(raw: bytes | None) -> str | None:
-    if not raw or len(raw) < 8:
-        return None
-    count = raw[1]
-    authority = int.from_bytes(raw[2:8], "big")
-    subs = [int.from_bytes(raw[8 + 4 * i : 12 + 4 * i], "little") for i in range(count)]
-    return "S-" + "-".join([str(raw[0]), str(authority), *map(str, subs)])
+        return self._remediator.undo(result)
 
 
 def _beside_config(ref: dict[str, str], base_dir: Path) -> dict[str, str]:

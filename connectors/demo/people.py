@@ -140,11 +140,11 @@ class Builder:
         for p in boundary_r:
             p.dob = _cohort_range(0, sy)[0]  # 1 September a year later: still 4, Reception
         below_y1 = take(rng, reception, 1) + take(rng, nursery, 1)
-        consent_of = {p.pupil_id: (rng.random() < 0.85) for p in reception + nursery}
+        consent_of: dict[str, bool | None] = {p.pupil_id: (rng.random() < 0.85) for p in reception + nursery}
         for p in consent_no:
             consent_of[p.pupil_id] = False
         for p in consent_unknown:
-            consent_of[p.pupil_id] = None  # type: ignore[assignment]
+            consent_of[p.pupil_id] = None
         ids = {
             k: {p.pupil_id for p in v}
             for k, v in {

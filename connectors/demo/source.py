@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from enforcer.sources.interface import BuildContext
 from connectors.demo.generator import DemoSchool, generate
 from connectors.demo.settings import Settings
 from enforcer.model.values import Record
+from enforcer.sources.interface import BuildContext
 
 
 class DemoSource:

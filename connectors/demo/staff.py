@@ -9,7 +9,9 @@ so a pack can match either); whether it was also *disabled* is what the
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from types import MappingProxyType
+from typing import Any
 
 from connectors.demo.names import ADULT_FIRST, SURNAMES
 from connectors.demo.people import (
@@ -33,7 +35,7 @@ _TITLES = (
     "Office Administrator",
     "Caretaker",
 )
-_SERVICES = (
+_SERVICES: tuple[tuple[str, str, dict[str, object]], ...] = (
     # username, description, extra fields
     ("svc-backup", "Backup service", {"is_admin": True, "groups": ("Backup Operators", "Domain Admins")}),
     ("svc-print", "Print server", {}),
@@ -63,40 +65,45 @@ def add_adults(b: Builder) -> tuple[str, ...]:
 
 
 def _adult(
-    b: Builder, rng: random.Random, username: str, display: str, role: Role, ou: str, **fields: object
+    b: Builder, rng: random.Random, username: str, display: str, role: Role, ou: str, **fields: Any
 ) -> Account:
     """An adult's account; ``ou`` is the path under the domain, e.g. ``OU=Staff,OU=School Users``."""
-    base: dict[str, object] = dict(
-        source=b.source,
-        id=new_id(rng),
-        username=username,
-        upn=f"{username}@{b.s.domain}",
-        display_name=display,
-        role=role,
-        year_group=None,
-        enabled=True,
-        password_last_set=b.ago(rng.uniform(1, 85)),
-        must_change_password=False,
-        password_never_expires=False,
-        reversible_encryption=False,
-        password_not_required=False,
-        password_max_age_days=STAFF_MAX_AGE,
-        password_min_length=STAFF_MIN_LEN,
-        last_logon=b.ago(rng.uniform(0, 6)),
-        has_expiry=False,
-        account_expires=None,
-        groups=("Staff",),
-        mfa_registered=True,
-        is_admin=False,
-        external_id=None,
-        container=f"CN={display},{ou},{b.dc}",
-        attributes={},
+    account = replace(
+        Account(
+            source=b.source,
+            id=new_id(rng),
+            username=username,
+            upn=f"{username}@{b.s.domain}",
+            display_name=display,
+            role=role,
+            year_group=None,
+            enabled=True,
+            password_last_set=b.ago(rng.uniform(1, 85)),
+            must_change_password=False,
+            password_never_expires=False,
+            reversible_encryption=False,
+            password_not_required=False,
+            password_max_age_days=STAFF_MAX_AGE,
+            password_min_length=STAFF_MIN_LEN,
+            last_logon=b.ago(rng.uniform(0, 6)),
+            has_expiry=False,
+            account_expires=None,
+            groups=("Staff",),
+            mfa_registered=True,
+            is_admin=False,
+            external_id=None,
+            container=f"CN={display},{ou},{b.dc}",
+            attributes={},
+        ),
+        **fields,
     )
-    base.update(fields)
-    base["attributes"] = MappingProxyType(dict(base["attributes"]))  # type: ignore[call-overload]
-    if "Staff" not in base["groups"]:  # type: ignore[operator]
-        base.update(password_max_age_days=DEFAULT_MAX_AGE, password_min_length=DEFAULT_MIN_LEN)
-    return Account(**base)  # type: ignore[arg-type]
+    staff = "Staff" in (account.groups or ())
+    return replace(
+        account,
+        attributes=MappingProxyType(dict(account.attributes)),
+        password_max_age_days=account.password_max_age_days if staff else DEFAULT_MAX_AGE,
+        password_min_length=account.password_min_length if staff else DEFAULT_MIN_LEN,
+    )
 
 
 def _staff(b: Builder) -> tuple[str, ...]:

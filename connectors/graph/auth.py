@@ -20,9 +20,9 @@ from kiota_abstractions.authentication import (
     BaseBearerTokenAuthenticationProvider,
 )
 
-from enforcer.sources.interface import SecretReader
 from connectors.graph.settings import LOCAL_HOSTS, Settings
 from enforcer.model.errors import ConfigError
+from enforcer.sources.interface import SecretReader
 
 
 class StaticTokenProvider(AccessTokenProvider):

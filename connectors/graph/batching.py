@@ -85,9 +85,9 @@ def _retry_after(item: dict, base: float, attempt: int) -> float:
     headers = item.get("headers") or {}
     raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
     try:
-        return max(0.0, float(raw)) if raw is not None else base * 2**attempt + random.uniform(0, base / 2)
+        return max(0.0, float(raw)) if raw is not None else base * 2.0**attempt + random.uniform(0, base / 2)
     except (TypeError, ValueError):
-        return base * 2**attempt
+        return base * 2.0**attempt
 
 
 def _code(item: dict) -> str:

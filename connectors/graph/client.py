@@ -33,11 +33,11 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph_core import GraphClientFactory
 from msgraph_core.middleware import GraphTelemetryHandler
 
-from enforcer.sources.interface import SecretReader
 from connectors.graph.auth import build_auth
 from connectors.graph.pipeline import GraphRetryHandler, RateLimiter, RateLimitHandler
 from connectors.graph.settings import Settings
 from enforcer.model.errors import SourceError
+from enforcer.sources.interface import SecretReader
 
 ERROR_MAP = {"XXX": ODataError}
 _METHODS = {"GET": Method.GET, "POST": Method.POST, "PATCH": Method.PATCH}

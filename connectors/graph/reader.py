@@ -188,6 +188,12 @@ async def _devices(client: GraphClient, snap: Snapshot, emit: Emit | None) -> No
             task.cancel()
 
 
+def _device_count(app: dict) -> int:
+    """Graph's count of devices with the app; a missing or odd value sorts it last, not first."""
+    count = app.get("deviceCount")
+    return count if isinstance(count, int) else 0
+
+
 async def _detected_apps(client: GraphClient, snap: Snapshot, names: Sequence[str]) -> None:
     wanted = [n.casefold() for n in names if n]
     apps = await client.collect(
@@ -199,9 +205,7 @@ async def _detected_apps(client: GraphClient, snap: Snapshot, names: Sequence[st
     for app in apps:
         by_platform.setdefault(str(app.get("platform")), []).append(app)
     for group in by_platform.values():
-        group.sort(
-            key=lambda a: a.get("deviceCount") if isinstance(a.get("deviceCount"), int) else 0, reverse=True
-        )
+        group.sort(key=_device_count, reverse=True)
         probes.extend(group[: client.settings.inventory_probe_apps])
 
     async def devices_of(app: dict) -> set[str]:

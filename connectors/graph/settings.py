@@ -57,7 +57,7 @@ class Settings(BaseModel):
     read: ReadModel = ReadModel()
     attributes: list[str] = Field(default_factory=lambda: ["department", "jobTitle", "employeeType"])
     """User properties passed to the role classifier (``primaryRole`` comes from education users)."""
-    year_group_from: list[YearGroupFrom] = Field(default_factory=lambda: ["attribute"])
+    year_group_from: list[YearGroupFrom] = Field(default_factory=lambda: list[YearGroupFrom](["attribute"]))
     """Where a pupil's year group comes from, first known wins."""
     grade_offset: int = 0
     """Added to ``student.grade`` when it is numeric (SDS grades are not English year groups)."""

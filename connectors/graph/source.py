@@ -9,49 +9,20 @@ a Graph source never pay for them.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from enforcer.sources.interface import BuildContext
+from connectors.graph.loop import close_loop, run_async
+from connectors.graph.remediate import GraphRemediator
 from connectors.graph.settings import Settings
-from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
+from enforcer.actions.interface import ActionPlan, ActionResult
 from enforcer.model.values import Record
+from enforcer.sources.interface import BuildContext
 
 if TYPE_CHECKING:
     from connectors.graph.client import GraphClient
     from connectors.graph.reader import Emit, Snapshot
-
-T = TypeVar("T")
-
-
-def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from sync code, even when a loop is already running here."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
-CLOSE_TIMEOUT = 5.0
-
-
-def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """Cancel every task still on the loop (ours and the HTTP stack's own, such as connection
-    closers), let them finish, then close: a task left pending would fail later with "Event loop
-    is closed" and print a traceback after a clean SIGTERM or Ctrl-C (as ``asyncio.run`` does)."""
-    try:
-        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-        for t in pending:
-            t.cancel()
-        if pending:  # bounded: a task that ignores cancellation must not hold a stopping run
-            loop.run_until_complete(asyncio.wait(pending, timeout=CLOSE_TIMEOUT))
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    finally:
-        loop.close()
 
 
 class GraphSource:
@@ -61,7 +32,7 @@ class GraphSource:
         self.name = name
         self.settings = settings
         self.ctx = ctx
-        self.last_snapshot: Snapshot | None = None
+        self._remediator = GraphRemediator(name, self._client)
 
     def _client(self) -> GraphClient:
         from connectors.graph.client import GraphClient
@@ -84,7 +55,6 @@ class GraphSource:
         from connectors.graph.reader import Snapshot
 
         snap = Snapshot()
-        self.last_snapshot = snap
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -121,7 +91,7 @@ class GraphSource:
                     return
                 yield kind, page
         finally:
-            _close_loop(loop)
+            close_loop(loop)
 
     def _accounts(self, snap: Snapshot) -> Iterator[Record]:
         from connectors.graph.mapping import UserContext, domain_max_age, map_domain, map_user
@@ -160,38 +130,13 @@ class GraphSource:
 
     # -- remediation ---------------------------------------------------------------
     def supported_actions(self) -> frozenset[str]:
-        from connectors.graph.remediate import SUPPORTED
-
-        return SUPPORTED
+        return self._remediator.supported_actions()
 
     def apply(self, plan: ActionPlan) -> ActionResult:
-        from connectors.graph import remediate
-
-        refused = remediate.refusal(plan, self.name)
-        if refused is not None:
-            return refused
-        if plan.dry_run:
-            return remediate.result(plan, Outcome.PLANNED, f"dry run: would {remediate.describe(plan)}")
-
-        async def go() -> ActionResult:
-            async with self._client() as client:
-                return await remediate.apply(client, plan)
-
-        return run_async(go())
+        return self._remediator.apply(plan)
 
     def undo(self, result: ActionResult) -> ActionResult:
-        from connectors.graph import remediate
-
-        if result.outcome is not Outcome.APPLIED:
-            return remediate.result(
-                result.plan, Outcome.SKIPPED, "nothing to undo: the action was not applied"
-            )
-
-        async def go() -> ActionResult:
-            async with self._client() as client:
-                return await remediate.undo(client, result)
-
-        return run_async(go())
+        return self._remediator.undo(result)
 
 
 def build(name: str, settings: Settings, ctx: BuildContext) -> GraphSource:

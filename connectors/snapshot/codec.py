@@ -123,7 +123,7 @@ def _codec(tp: Any) -> Codec:
             return types.MappingProxyType(dict(v))
 
         return (lambda v: dict(v)), dec_map
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         fields = _fields(tp)
 
         def dec_nested(v: Any) -> Any:
@@ -228,10 +228,12 @@ def encode_record(record: Record) -> dict[str, Any]:
 
 def decode_record(obj: Mapping[str, Any], source: str | None = None) -> Record:
     """The inverse of :func:`encode_record`; raises ValueError saying which field is wrong."""
-    cls = KINDS.get(obj.get("kind"))  # type: ignore[arg-type]
+    kind = obj.get("kind")
+    cls = KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ValueError(f"unknown record kind {obj.get('kind')!r}")
-    return _DECODE[cls](obj, source)  # type: ignore[no-any-return]
+        raise ValueError(f"unknown record kind {kind!r}")
+    record: Record = _DECODE[cls](obj, source)
+    return record
 
 
 # -- writing ---------------------------------------------------------------------------------

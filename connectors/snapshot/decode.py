@@ -92,5 +92,6 @@ def compile_decoder(
         "        return _generic(obj, source)",
         f"    return _cls({', '.join(args)})",
     ]
-    exec("\n".join(body), ns)  # noqa: S102 - generated from our own dataclass fields only
-    return ns["decode"]  # type: ignore[no-any-return]
+    exec("\n".join(body), ns)  # generated from our own dataclass fields only, never from input
+    decode: Decoder = ns["decode"]
+    return decode

@@ -18,7 +18,7 @@ import json
 import os
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -26,7 +26,6 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from enforcer.sources.interface import BuildContext
 from connectors.snapshot.codec import (  # noqa: F401 - re-exported for callers
     _DECODE,
     _FIELDS,
@@ -43,6 +42,7 @@ from connectors.snapshot.codec import (  # noqa: F401 - re-exported for callers
 )
 from enforcer.model.errors import InputError, SourceError, file_error
 from enforcer.model.values import Record
+from enforcer.sources.interface import BuildContext
 
 __all__ = [
     "FORMAT",
@@ -82,7 +82,7 @@ class SnapshotWriter:
         self.count = 0
         self._tmp: Path | None = None
         self._raw: IO[bytes] | None = None
-        self._out: IO[bytes] | None = None
+        self._out: IO[bytes] | gzip.GzipFile | None = None
 
     def __enter__(self) -> SnapshotWriter:
         folder = self.path.parent if str(self.path.parent) else Path(".")
@@ -166,7 +166,7 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
     n = 0
     try:
         opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rb") as fh:  # type: ignore[operator]
+        with opener(path, "rb") as fh:
             rest = b""
             while chunk := fh.read(_CHUNK):
                 lines = (rest + chunk).split(b"\n") if rest else chunk.split(b"\n")
@@ -183,10 +183,11 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
         raise file_error(exc, path, "snapshot file") from None
 
 
-_scan = json.JSONDecoder().scan_once
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 """``json.loads``'s own scanner, called directly: a line that is exactly one JSON value gets the
 same object without ``loads``'s three Python-level wrappers and two whitespace regexes (~5% of a
-million-record run); anything else still goes through ``json.loads``."""
+million-record run); anything else still goes through ``json.loads``. (``JSONDecoder`` sets
+``scan_once`` in ``__init__`` and typeshed does not declare it, hence the one ignore.)"""
 
 
 def _json(raw: bytes, where: str, line: int) -> Any:

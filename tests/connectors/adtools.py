@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -16,6 +16,9 @@ from enforcer.secrets import read_secret
 from enforcer.sources.interface import BuildContext
 from tests.connectors.school import READER_DN, READER_PASSWORD, SCHOOL_OU
 from tests.services.samba import ADMIN_DN, ADMIN_PASSWORD, CA_FILE, HOST, SambaDC
+
+if TYPE_CHECKING:
+    import ldap3  # imported when a connection is made, not when the fixtures load
 
 ROLES = [
     RoleMatcher(Role.STAFF, group="Staff"),
@@ -64,7 +67,7 @@ class DC:
         self.loaded_at = loaded_at
 
 
-def admin_connection():  # noqa: ANN201 - an ldap3.Connection, imported lazily
+def admin_connection() -> ldap3.Connection:
     """A plain ldap3 connection as Administrator, independent of the connector, for reading back."""
     import ssl
 

@@ -21,7 +21,7 @@ def keys(records: list) -> set[tuple[str, str]]:  # type: ignore[type-arg]
     return {(type(r).__name__, r.id) for r in records}
 
 
-def test_ldaps_verifies_the_dc_certificate_with_the_configured_ca(ad, samba_dc: DC) -> None:  # noqa: ANN001
+def test_ldaps_verifies_the_dc_certificate_with_the_configured_ca(ad, samba_dc: DC) -> None:
     assert ad.check() == f"bound to {HOST}:636 (ldaps), base {BASE}"
 
 
@@ -111,7 +111,7 @@ def test_a_dc_that_goes_away_mid_search_fails_the_source(
         ("Support (Temp) *", 1),
     ],
 )
-def test_hostile_values_are_escaped_in_filters(ad, samba_dc: DC, value: str, matches: int) -> None:  # noqa: ANN001
+def test_hostile_values_are_escaped_in_filters(ad, samba_dc: DC, value: str, matches: int) -> None:
     found = list(ad.client.search(BASE, f"(cn={escape(value)})", ["cn"]))
     assert len(found) == matches
     assert all(e.raw["cn"][0].decode() == value for e in found)

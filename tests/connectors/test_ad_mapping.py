@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,6 @@ from pydantic import ValidationError
 from connectors.ad import mapping as m
 from connectors.ad.client import escape, escape_bytes
 from connectors.ad.settings import Settings
-from connectors.ad.source import _parent, _sid_string
 from enforcer.model.values import PasswordSettings, Platform
 
 SECRETS = {"bind_dn": {"env": "X"}, "bind_password": {"env": "Y"}}
@@ -117,7 +117,7 @@ def test_escape_bytes() -> None:
 
 
 def test_parent_dn_honours_escaped_commas() -> None:
-    assert _parent(r"CN=Smith\, J,OU=Staff,DC=x") == "OU=Staff,DC=x"
+    assert m.parent_dn(r"CN=Smith\, J,OU=Staff,DC=x") == "OU=Staff,DC=x"
 
 
 def test_sid_string() -> None:
@@ -127,7 +127,7 @@ def test_sid_string() -> None:
         + (2).to_bytes(4, "little")
         + (3).to_bytes(4, "little")
     )
-    assert _sid_string(raw) == "S-1-5-21-1-2-3"
+    assert m.sid_string(raw) == "S-1-5-21-1-2-3"
 
 
 def test_plaintext_needs_explicit_opt_in() -> None:
@@ -168,7 +168,7 @@ def test_prefetch_hands_worker_errors_to_the_consumer_after_the_data_before_them
     from connectors.ad.prefetch import prefetched
     from enforcer.model.errors import SourceError
 
-    def items():  # noqa: ANN202
+    def items() -> Iterator[int]:
         yield from range(5)
         raise SourceError("DC went away")
 
@@ -184,7 +184,7 @@ def test_prefetch_stops_its_worker_when_the_consumer_stops() -> None:
 
     from connectors.ad.prefetch import prefetched
 
-    def endless():  # noqa: ANN202
+    def endless() -> Iterator[int]:
         n = 0
         while True:
             yield n

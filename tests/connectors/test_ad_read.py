@@ -42,7 +42,7 @@ def days_ago(dc: DC, when: datetime | None) -> float:
     return (dc.loaded_at - when) / timedelta(days=1)
 
 
-def test_every_school_account_and_no_other(admin_view) -> None:  # noqa: ANN001
+def test_every_school_account_and_no_other(admin_view) -> None:
     _, accounts, _ = admin_view
     assert sorted(accounts) == sorted(
         [
@@ -69,7 +69,7 @@ def test_every_school_account_and_no_other(admin_view) -> None:  # noqa: ANN001
     )
 
 
-def test_passwords(admin_view, samba_dc: DC) -> None:  # noqa: ANN001
+def test_passwords(admin_view, samba_dc: DC) -> None:
     _, a, _ = admin_view
     assert round(days_ago(samba_dc, a["alice.teacher"].password_last_set), 3) == 200
     assert a["alice.teacher"].must_change_password is False
@@ -80,7 +80,7 @@ def test_passwords(admin_view, samba_dc: DC) -> None:  # noqa: ANN001
     assert a["alice.teacher"].password_never_expires is False
 
 
-def test_account_flags(admin_view, samba_dc: DC) -> None:  # noqa: ANN001
+def test_account_flags(admin_view, samba_dc: DC) -> None:
     _, a, _ = admin_view
     assert (a["harry.disabled"].enabled, a["alice.teacher"].enabled) == (False, True)
     assert a["carol.office"].reversible_encryption is True
@@ -93,7 +93,7 @@ def test_account_flags(admin_view, samba_dc: DC) -> None:  # noqa: ANN001
         assert (a[never].has_expiry, a[never].account_expires) == (False, None)
 
 
-def test_roles_groups_and_nesting(admin_view) -> None:  # noqa: ANN001
+def test_roles_groups_and_nesting(admin_view) -> None:
     _, a, _ = admin_view
     roles = {name: acc.role for name, acc in a.items()}
     assert roles["alice.teacher"] is Role.STAFF  # only via Teachers, nested in Staff (in-chain)
@@ -112,7 +112,7 @@ def test_roles_groups_and_nesting(admin_view) -> None:  # noqa: ANN001
     assert a["obrien"].display_name == "Pat O'Brien"
 
 
-def test_pupils_year_groups(admin_view) -> None:  # noqa: ANN001
+def test_pupils_year_groups(admin_view) -> None:
     _, a, _ = admin_view
     assert {n: (a[n].role, a[n].year_group) for n in ("p.reception", "p.year3", "p.year6", "p.unknown")} == {
         "p.reception": (Role.PUPIL, 0),
@@ -123,7 +123,7 @@ def test_pupils_year_groups(admin_view) -> None:  # noqa: ANN001
     assert a["p.year3"].attributes == {"description": "Year 3"}
 
 
-def test_domain_policy_and_psos(admin_view) -> None:  # noqa: ANN001
+def test_domain_policy_and_psos(admin_view) -> None:
     policy, _, _ = admin_view
     assert (
         policy.id,
@@ -157,7 +157,7 @@ def test_domain_policy_and_psos(admin_view) -> None:  # noqa: ANN001
     }
 
 
-def test_effective_password_policy_per_account(admin_view) -> None:  # noqa: ANN001
+def test_effective_password_policy_per_account(admin_view) -> None:
     _, a, _ = admin_view
     effective = {n: (acc.password_max_age_days, acc.password_min_length) for n, acc in a.items()}
     assert effective["alice.teacher"] == (90, 12)  # Staff PSO through nested Teachers
@@ -168,7 +168,7 @@ def test_effective_password_policy_per_account(admin_view) -> None:  # noqa: ANN
     assert effective["p.year3"] == (42, 7)
 
 
-def test_computers_and_bitlocker(admin_view) -> None:  # noqa: ANN001
+def test_computers_and_bitlocker(admin_view) -> None:
     _, _, d = admin_view
     assert sorted(d) == ["LNX-01", "MAC-01", "NOOS", "PC-ENC", "PC-PLAIN"]  # disabled PC-OLD left out
     got = {n: (dev.platform, dev.os_version, dev.encrypted, dev.ownership) for n, dev in d.items()}
@@ -187,14 +187,14 @@ def test_computers_and_bitlocker(admin_view) -> None:  # noqa: ANN001
     assert "encrypted" not in d["PC-ENC"].notes
 
 
-def test_ordinary_bind_cannot_see_bitlocker_so_encryption_is_unknown(reader_view) -> None:  # noqa: ANN001
+def test_ordinary_bind_cannot_see_bitlocker_so_encryption_is_unknown(reader_view) -> None:
     _, _, d = reader_view
     assert {n: dev.encrypted for n, dev in d.items()} == dict.fromkeys(d, None)
     assert "msFVE-RecoveryInformation" in d["PC-PLAIN"].notes["encrypted"]
     assert "cannot be confirmed" in d["PC-ENC"].notes["encrypted"]
 
 
-def test_ordinary_bind_cannot_see_psos_so_effective_ages_are_unknown(reader_view) -> None:  # noqa: ANN001
+def test_ordinary_bind_cannot_see_psos_so_effective_ages_are_unknown(reader_view) -> None:
     policy, a, _ = reader_view
     assert policy.fine_grained is None
     assert policy.max_password_age_days == 42  # the domain root itself is readable

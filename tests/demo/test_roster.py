@@ -144,8 +144,12 @@ def test_empty_missing_and_undecodable_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="empty") as err:
         read(write(tmp_path, ""))
     assert err.value.line == 1
-    with pytest.raises(InputError, match="not found"):
+    with pytest.raises(InputError, match="roster file not found"):
         read(tmp_path / "nope.csv")
+    with pytest.raises(InputError, match="is a directory, not a roster file"):
+        read(tmp_path)
+    with pytest.raises(InputError, match="cannot read roster file"):
+        read(tmp_path / ("x" * 300 + ".csv"))  # ENAMETOOLONG: any other OSError gets the same wording
     bad = tmp_path / "latin1.csv"
     bad.write_bytes(HEAD.encode() + "A1,Zoë,Lee,01/01/2018,Year 2,Yes,Yes\n".encode("latin-1"))
     with pytest.raises(InputError, match="utf-8") as err:
