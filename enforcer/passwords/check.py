@@ -242,7 +242,8 @@ def check_password(
         reasons.append(
             Reason("contains_personal", "Don't put things about you (like your birthday) in your password.")
         )
-    score, suggestions = None, ()
+    score: int | None = None
+    suggestions: tuple[str, ...] = ()
     if policy.min_score > 0:
         score, warning, suggestions = _strength(candidate, user.inputs() + list(policy.school_words))
         if score < policy.min_score:

@@ -83,7 +83,7 @@ def read_roster(path: str | Path) -> list[Pupil]:
     }
     if found["pupil_id"] is None:
         raise InputError("roster needs a pupil_id (or UPN) column", str(p), 1)
-    columns = Columns(**found, internet_consent=None)  # type: ignore[arg-type]
+    columns = Columns(**found, internet_consent=None)
     reader = RosterReader("roster", p, Settings(path=str(p), columns=columns))
     pupils: list[Pupil] = []
     for entry in reader.rows():
