@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
+from enforcer.actions.interface import ActionResult
 from enforcer.model.values import Finding, RunResult, Severity, Status
 
 SCHEMA = "enforcer.report/1"
@@ -154,3 +155,10 @@ def idle_warning(result: RunResult) -> str | None:
         "if the school has such accounts or devices, the identity configuration (roles, OUs, groups) "
         "or the source does not recognise them, and these promises were not checked"
     )
+
+
+def change_line(r: ActionResult) -> str:
+    """One plain line per change, shared by every format and the digest."""
+    s = r.plan.subject
+    text = f"{r.outcome.value}: {r.plan.action} on {s.kind.value} {s.name or s.id} ({r.plan.rule})"
+    return scrub(text + (f": {r.message}" if r.message and r.outcome.value != "planned" else ""))

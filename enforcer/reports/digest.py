@@ -21,8 +21,7 @@ from enforcer.actions.interface import ActionResult
 from enforcer.config import LOOPBACK, EmailModel
 from enforcer.model.errors import ConfigError, EnforcerError
 from enforcer.model.values import Finding, RunResult
-from enforcer.reports.common import idle_warning, scrub, visible
-from enforcer.reports.interface import change_line
+from enforcer.reports.common import change_line, idle_warning, scrub, visible
 from enforcer.secrets import read_secret
 from enforcer.store.diff import RunDiff
 

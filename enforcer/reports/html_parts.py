@@ -13,13 +13,14 @@ from typing import Any
 from enforcer.model.values import Finding, RunResult, Status
 from enforcer.reports.common import (
     SEVERITIES_DESC,
+    change_line,
     coverage_text,
     idle_warning,
     iso,
     source_counts_text,
     to_jsonable,
 )
-from enforcer.reports.interface import ReportExtras, change_line
+from enforcer.reports.interface import ReportExtras
 
 Esc = Callable[[Any], str]
 

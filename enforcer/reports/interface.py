@@ -46,13 +46,6 @@ class ReportExtras:
     changes a directory without the reports saying so."""
 
 
-def change_line(r: ActionResult) -> str:
-    """One plain line per change, shared by every format and the digest."""
-    s = r.plan.subject
-    text = f"{r.outcome.value}: {r.plan.action} on {s.kind.value} {s.name or s.id} ({r.plan.rule})"
-    return text + (f": {r.message}" if r.message and r.outcome.value != "planned" else "")
-
-
 @runtime_checkable
 class Reporter(Protocol):
     name: str

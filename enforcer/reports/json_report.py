@@ -85,11 +85,11 @@ def build_document(result: RunResult, extras: ReportExtras | None = None) -> dic
                     "rule": r.plan.rule,
                     "subject": {
                         "kind": r.plan.subject.kind.value,
-                        "id": r.plan.subject.id,
-                        "name": r.plan.subject.name,
+                        "id": scrub(r.plan.subject.id),
+                        "name": None if r.plan.subject.name is None else scrub(r.plan.subject.name),
                         "source": r.plan.subject.source,
                     },
-                    "message": r.message,
+                    "message": scrub(r.message),
                 }
                 for r in extras.changes
             ],

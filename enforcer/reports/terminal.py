@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from enforcer.model.values import Finding, RunResult, Severity, Status
 from enforcer.reports.common import (
+    change_line,
     coverage_text,
     group_by_rule,
     idle_warning,
@@ -20,7 +21,7 @@ from enforcer.reports.common import (
     summary,
     visible,
 )
-from enforcer.reports.interface import ReportExtras, change_line
+from enforcer.reports.interface import ReportExtras
 
 MAX_SUBJECTS = 10
 MAX_NAME = 48
