@@ -4,7 +4,6 @@ the reset-portal endpoint running for real on loopback."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -14,18 +13,6 @@ import pytest
 from enforcer.passwords.policy import PasswordPolicy
 from enforcer.passwords.serve import CheckServer, ServeOptions, make_server
 from enforcer.rules.loader import load_pack
-
-
-@pytest.fixture(autouse=True)
-def _restore_root_logging() -> Iterator[None]:
-    """``main()`` points the root logger at the ``sys.stderr`` of its moment, which under pytest is
-    a capture stream closed after the test; a server thread logging later would then print a
-    "Logging error" traceback that has nothing to do with the code under test."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
