@@ -38,12 +38,20 @@ def read_secret(ref: Mapping[str, str] | str | None, what: str) -> str:
             raise ConfigError(f"{what}: environment variable {ref['env']} is not set")
         return remember(value)
     if "file" in ref:
-        path = Path(ref["file"]).expanduser()
-        try:
-            value = path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"{what}: cannot read secret file: {exc.strerror}", str(path)) from None
-        if not value:
-            raise ConfigError(f"{what}: secret file is empty", str(path))
-        return remember(value)
+        return remember(_read_file(Path(ref["file"]).expanduser(), what))
     raise ConfigError(f"{what}: a secret is env: NAME or file: PATH")
+
+
+def _read_file(path: Path, what: str) -> str:
+    """The secret in ``path``: UTF-8 text, not empty."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{what}: cannot read secret file: {exc.strerror}", str(path)) from None
+    try:
+        value = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what}: secret file is not UTF-8 text", str(path)) from None
+    if not value:
+        raise ConfigError(f"{what}: secret file is empty", str(path))
+    return value

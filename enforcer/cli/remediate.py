@@ -14,6 +14,7 @@ from enforcer.actions.apply import Outcomes
 from enforcer.actions.interface import Outcome
 from enforcer.cli.output import say
 from enforcer.config import load_config
+from enforcer.model.parse import ascii_int
 from enforcer.pipeline import remediate as remediation
 from enforcer.store import open_store, run_lock, runs
 
@@ -85,9 +86,10 @@ def cmd_remediate(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    action = ascii_int(args.target)  # str.isdigit() is true for '²', which int() refuses
     with open_store(config) as store, run_lock():
-        if args.target.isdigit():
-            outcomes = remediation.undo(config, store, action_id=int(args.target))
+        if action is not None:
+            outcomes = remediation.undo(config, store, action_id=action)
         else:
             outcomes = remediation.undo(config, store, run_id=args.target)
     _print(outcomes)
