@@ -243,6 +243,14 @@ def load_config(path: str | Path | None) -> Config:
     if path is None:
         return _build(load_text("{}", "<built-in demo configuration>"), None, Path.cwd())
     doc = load_file(path)
+    if doc.data == {} or doc.data is None:
+        # Every setting has a default, and the default source is the demo school: an empty file
+        # (truncated, or not yet filled in) would audit made-up data and record it as this school.
+        raise ConfigError(
+            "the configuration file is empty; `enforcer init` writes an example to fill in "
+            "(to try the demo school, give no --config at all)",
+            str(path),
+        )
     return _build(doc, str(path), Path(path).resolve().parent)
 
 

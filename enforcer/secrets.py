@@ -7,13 +7,17 @@ mailed around or committed.
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 from enforcer.model.errors import ConfigError
 
+log = logging.getLogger(__name__)
 _KNOWN: set[str] = set()
+_WARNED: set[Path] = set()
 
 
 def known_secrets() -> frozenset[str]:
@@ -43,9 +47,12 @@ def read_secret(ref: Mapping[str, str] | str | None, what: str) -> str:
 
 
 def _read_file(path: Path, what: str) -> str:
-    """The secret in ``path``: UTF-8 text, not empty."""
+    """The secret in ``path``: UTF-8 text, not empty. A file every local user may read still
+    works (refusing would stop the nightly run over a permission) but is named on stderr; the
+    message never includes the content."""
     try:
         raw = path.read_bytes()
+        mode = path.stat().st_mode
     except OSError as exc:
         raise ConfigError(f"{what}: cannot read secret file: {exc.strerror}", str(path)) from None
     try:
@@ -54,4 +61,7 @@ def _read_file(path: Path, what: str) -> str:
         raise ConfigError(f"{what}: secret file is not UTF-8 text", str(path)) from None
     if not value:
         raise ConfigError(f"{what}: secret file is empty", str(path))
+    if mode & stat.S_IROTH and path not in _WARNED:  # once per file, not once per school of an estate
+        _WARNED.add(path)
+        log.warning("%s: secret file %s is readable by every user; chmod o-r it", what, path)
     return value

@@ -37,9 +37,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     if args.print_systemd:
-        print(cron.systemd_units(config, args.config), end="")
+        print(cron.systemd_units(config, args.config, args.cron), end="")
         return 0
     if args.print_cron:
-        print(cron.cron_line(config, args.config), end="")
+        print(cron.cron_line(config, args.config, args.cron), end="")
         return 0
     return scheduler.serve(config, args.config, cron=args.cron, interval=args.interval)
