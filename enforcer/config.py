@@ -6,11 +6,12 @@ built-in demo school, so a newcomer can run ``enforcer run`` straight away.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from enforcer.identity import Classifier, RoleMatcher, YearGroupRule
 from enforcer.model.errors import ConfigError, InputError
@@ -26,8 +27,22 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _one_line(value: str) -> str:
+    """A school's name and the email addresses go into email headers (Subject, From, To): a CR
+    or LF there would add a header of the sender's choosing (``Bcc:``), and Python's email
+    package refuses it only when the digest is sent, after the run, as an internal error."""
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"must be one line of text without control characters (found {bad!r})")
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+"""Text that ends up in an email header or a report's title."""
+
+
 class SchoolModel(_Strict):
-    name: str = "Demo Primary School"
+    name: OneLine = "Demo Primary School"
     timezone: str = "Europe/London"
 
 
@@ -71,21 +86,22 @@ class StoreModel(_Strict):
     url: str | None = None
     password: dict[str, str] | None = None
     """For a postgresql:// URL: ``{env: NAME}`` or ``{file: PATH}``; never written in the URL."""
-    retention_days: int = Field(default=400, ge=1)
+    retention_days: int = Field(default=400, ge=1, le=36500)
+    """At most a century: a larger number overflows the date arithmetic of the purge."""
 
 
 class EmailModel(_Strict):
     enabled: bool = False
     host: str = "localhost"
-    port: int = 587
+    port: int = Field(default=587, ge=1, le=65535)
     starttls: bool = True
     allow_plaintext: bool = False
     """Must be true for ``starttls: false`` to a server that is not on this machine: the SMTP
     password and the findings would cross the network in clear (as ``allow_plaintext`` for AD)."""
     username: dict[str, str] | None = None
     password: dict[str, str] | None = None
-    sender: str = "enforcer@localhost"
-    recipients: list[str] = Field(default_factory=list)
+    sender: OneLine = "enforcer@localhost"
+    recipients: list[OneLine] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _plaintext_is_explicit(self) -> EmailModel:
@@ -100,7 +116,9 @@ class EmailModel(_Strict):
 class ScheduleModel(_Strict):
     cron: str = "0 2 * * *"
     timezone: str = "Europe/London"
-    misfire_grace_seconds: int = Field(default=3600, ge=1)
+    misfire_grace_seconds: int = Field(default=3600, ge=1, le=31 * 86400)
+    """At most a month: a run later than that is not the night's run (and APScheduler's date
+    arithmetic overflows on a huge number)."""
 
 
 class RemediationModel(_Strict):
@@ -120,13 +138,13 @@ class SchoolEntry(_Strict):
     """One school of a trust or a contractor's estate; unset fields inherit the top level."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
-    name: str
+    name: OneLine
     timezone: str | None = None
     policy: str | None = None
     exceptions: str | None = None
     identity: IdentityModel | None = None
     sources: list[SourceModel] = Field(min_length=1)
-    recipients: list[str] = Field(default_factory=list)
+    recipients: list[OneLine] = Field(default_factory=list)
     """Who gets this school's digest (in addition to nobody: top-level recipients get the combined one)."""
 
 
@@ -234,6 +252,14 @@ def load_config(path: str | Path | None) -> Config:
     if path is None:
         return _build(load_text("{}", "<built-in demo configuration>"), None, Path.cwd())
     doc = load_file(path)
+    if doc.data == {} or doc.data is None:
+        # Every setting has a default, and the default source is the demo school: an empty file
+        # (truncated, or not yet filled in) would audit made-up data and record it as this school.
+        raise ConfigError(
+            "the configuration file is empty; `enforcer init` writes an example to fill in "
+            "(to try the demo school, give no --config at all)",
+            str(path),
+        )
     return _build(doc, str(path), Path(path).resolve().parent)
 
 

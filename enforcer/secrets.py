@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
+import stat
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -23,12 +25,14 @@ from urllib.parse import quote, quote_plus
 
 from enforcer.model.errors import ConfigError
 
+log = logging.getLogger(__name__)
 _KNOWN: set[str] = set()
 _FORMS: frozenset[str] = frozenset()
 """Every form of every secret read so far. Replaced, never mutated, so that its hash is computed
 once and the redaction pattern built from it can be cached on it."""
 
 _B64: tuple[Callable[[bytes], bytes], ...] = (base64.b64encode, base64.urlsafe_b64encode)
+_WARNED: set[Path] = set()
 
 
 def known_secrets() -> frozenset[str]:
@@ -103,12 +107,26 @@ def read_secret(ref: Mapping[str, str] | str | None, what: str) -> str:
             raise ConfigError(f"{what}: environment variable {ref['env']} is not set")
         return remember(value)
     if "file" in ref:
-        path = Path(ref["file"]).expanduser()
-        try:
-            value = path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"{what}: cannot read secret file: {exc.strerror}", str(path)) from None
-        if not value:
-            raise ConfigError(f"{what}: secret file is empty", str(path))
-        return remember(value)
+        return remember(_read_file(Path(ref["file"]).expanduser(), what))
     raise ConfigError(f"{what}: a secret is env: NAME or file: PATH")
+
+
+def _read_file(path: Path, what: str) -> str:
+    """The secret in ``path``: UTF-8 text, not empty. A file every local user may read still
+    works (refusing would stop the nightly run over a permission) but is named on stderr; the
+    message never includes the content."""
+    try:
+        raw = path.read_bytes()
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise ConfigError(f"{what}: cannot read secret file: {exc.strerror}", str(path)) from None
+    try:
+        value = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what}: secret file is not UTF-8 text", str(path)) from None
+    if not value:
+        raise ConfigError(f"{what}: secret file is empty", str(path))
+    if mode & stat.S_IROTH and path not in _WARNED:  # once per file, not once per school of an estate
+        _WARNED.add(path)
+        log.warning("%s: secret file %s is readable by every user; chmod o-r it", what, path)
+    return value

@@ -10,6 +10,7 @@ them and they are how "billion laughs" bombs are built.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from enforcer.model.errors import InputError, file_error
+from enforcer.model.parse import MAX_DIGITS, MAX_INT, BadValue, parse_date, shown
 
 Path_ = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -50,6 +52,44 @@ class _NoAliasLoader(yaml.SafeLoader):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed", event.start_mark)
         return super().compose_node(parent, index)
+
+
+class _BadScalar(yaml.constructor.ConstructorError):
+    """A value YAML recognised (an integer, a date) that is not one we can use; its message is
+    shown as it is, with the line, instead of as "invalid YAML"."""
+
+    def __init__(self, message: str, node: yaml.Node) -> None:
+        super().__init__(None, None, message, node.start_mark)
+
+
+def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """Integers within the bounds of :mod:`enforcer.model.parse`. PyYAML's own constructor calls
+    ``int()``, which raises ``ValueError`` past 4,300 digits, and a merely huge number (a
+    retention of 10**30 days) overflows wherever it is used."""
+    text = str(node.value)
+    value = None if len(text) > 2 * MAX_DIGITS else loader.construct_yaml_int(node)
+    if value is None or abs(value) > MAX_INT:
+        raise _BadScalar(f"the number {shown(text)} is too large (at most {MAX_DIGITS} digits)", node)
+    return value
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> date | datetime:
+    """A date the calendar has: YAML's pattern takes 2027-06-31, and ``date()`` then raises."""
+    text = str(node.value)
+    if len(text) == len("YYYY-MM-DD"):  # the only form YAML gives ten characters
+        try:
+            return parse_date(text, "date")
+        except BadValue:
+            raise _BadScalar(f"{text} is not a date on the calendar", node) from None
+    try:  # a date and time (2027-06-01T08:00:00Z): YAML's richer forms, the same refusal
+        value: date | datetime = loader.construct_yaml_timestamp(node)
+    except ValueError:
+        raise _BadScalar(f"{shown(text)} is not a date and time on the calendar", node) from None
+    return value
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _int)
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def _walk(node: yaml.Node, loader: _NoAliasLoader, path: Path_, lines: dict[Path_, int], source: str) -> Any:
@@ -86,7 +126,8 @@ def load_text(text: str, source: str) -> Located:
         mark = exc.problem_mark or exc.context_mark
         located = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(f"invalid YAML: {problem}", source, located) from None
+        message = problem if isinstance(exc, _BadScalar) else f"invalid YAML: {problem}"
+        raise InputError(message, source, located) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         raise InputError(f"invalid YAML: character {exc.character!r} is not allowed", source, line) from None

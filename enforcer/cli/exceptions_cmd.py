@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.model.errors import UsageError
+from enforcer.model.parse import ascii_int
 from enforcer.store import open_store, records
 from enforcer.waivers import SELECTOR_KEYS, PolicyException, load_exceptions_file
 
@@ -103,10 +104,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     ref = args.id.removeprefix("store:")
-    if not ref.isdigit():
+    number = ascii_int(ref)  # str.isdigit() is true for '²', which int() refuses
+    if number is None:
         raise UsageError(f"{args.id!r}: only store exceptions can be removed here; edit the file for others")
     config = load_config(args.config)
     with open_store(config) as store:
-        records.remove_exception(store.db, int(ref), datetime.now(UTC))
+        records.remove_exception(store.db, number, datetime.now(UTC))
     say(f"Removed exception store:{ref}")
     return 0

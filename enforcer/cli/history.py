@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from enforcer.cli.actions import show_actions
+from enforcer.cli.args import whole_number
 from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.model.errors import UsageError
@@ -16,7 +17,7 @@ from enforcer.store.audit import StoreAuditLog
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("history", help="list recorded runs, or show what changed in one run")
     p.add_argument("--config", metavar="FILE", help="configuration file (names the store)")
-    p.add_argument("--limit", type=int, default=20, help="how many runs (default 20)")
+    p.add_argument("--limit", type=whole_number(1, 100_000), default=20, help="how many runs (default 20)")
     p.add_argument("--school", help="only this school (a store may hold several)")
     p.add_argument(
         "run", nargs="?", metavar="RUN_ID", help="show new / fixed / regressed for this run (or `latest`)"

@@ -2,8 +2,8 @@
 
 Exit codes (a contract, tested in tests/unit/test_cli_exit_codes.py):
 0 nothing failing; 1 failing findings; 2 usage, configuration or policy error;
-3 incomplete (a source failed; wins over 1); 4 internal error (a bug: please
-report it). Errors are one line, no traceback.
+3 incomplete (a source failed, or SIGTERM stopped the run; wins over 1); 4 internal
+error (a bug: please report it); 130 stopped by Ctrl-C. Errors are one line, no traceback.
 
 Each command group lives in its own module with ``register(subparsers)``; the
 modules are imported lazily by name so ``enforcer --help`` stays fast and never
@@ -24,6 +24,10 @@ from enforcer.logs import redact, setup_logging
 from enforcer.model.errors import EnforcerError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: the shell's own convention (128 + SIGINT), so a script or a loop over schools stops too.
+SIGTERM (systemd, the scheduler, a CI timeout) is 3 instead: to whoever sent it, the run is
+simply incomplete. Either way nothing of the unfinished run is recorded as complete."""
 
 COMMAND_MODULES = [
     "enforcer.cli.audit",  # audit, run
@@ -52,14 +56,33 @@ def build_parser() -> argparse.ArgumentParser:
         prog="enforcer",
         description="Checks that a school's password and device security "
         "promises are kept. Exit codes: 0 nothing failing, 1 failing findings, 2 usage, "
-        "configuration or policy error, 3 incomplete (a source failed), 4 internal error.",
+        "configuration or policy error, 3 incomplete (a source failed, or SIGTERM), 4 internal error, "
+        "130 stopped by Ctrl-C.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log to stderr")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _global_flags(parser, default=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    _global_flags_after(parser)
     return parser
+
+
+def _global_flags(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("-v", "--verbose", action="store_true", default=default, help="log to stderr")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default, help="no progress output")
+
+
+def _global_flags_after(parser: argparse.ArgumentParser) -> None:
+    """``enforcer run --quiet`` as the README writes it, as well as ``enforcer --quiet run``.
+
+    Every subcommand (and sub-subcommand) accepts the global flags too. Their default there is
+    ``SUPPRESS``: a subparser's default would otherwise overwrite the value the top-level parser
+    already set, and ``enforcer -q run`` would no longer be quiet."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in {id(p): p for p in action.choices.values()}.values():  # aliases share a parser
+                _global_flags(child, default=argparse.SUPPRESS)
+                _global_flags_after(child)
 
 
 class Terminated(KeyboardInterrupt):
@@ -70,6 +93,12 @@ class Terminated(KeyboardInterrupt):
 
 def _terminate(signum: int, frame: object) -> None:
     raise Terminated("stopped by SIGTERM")
+
+
+def _notes(exc: BaseException) -> None:
+    """What was still done before stopping (an estate writes its report, then re-raises)."""
+    for note in getattr(exc, "__notes__", ()):
+        print(f"enforcer: {note}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,10 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except Terminated as exc:
         print(f"enforcer: {exc}; the run is incomplete", file=sys.stderr)
+        _notes(exc)
         return EXIT_INCOMPLETE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("enforcer: interrupted", file=sys.stderr)
-        return 130
+        _notes(exc)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - last resort: a bug, reported in one line, never swallowed

@@ -12,11 +12,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import math
 import sys
 from typing import TYPE_CHECKING, Any
 
+from enforcer.cli.args import PORT
 from enforcer.model.errors import InputError, UsageError
 from enforcer.passwords.safe_text import one_line
+
+if TYPE_CHECKING:
+    from enforcer.passwords.policy import PasswordPolicy
 
 if TYPE_CHECKING:
     from enforcer.passwords.policy import PasswordPolicy
@@ -86,7 +91,7 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("serve", help="HTTP endpoint for a reset portal: POST /check")
     with_policy(p)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=PORT, default=8765, help="0 to 65535 (0: any free port)")
     p.add_argument("--max-body", type=int, default=16 * 1024, help="bytes (413 above)")
     p.add_argument("--rate", type=float, default=5.0, help="requests per second per client (429 above)")
     p.add_argument("--burst", type=int, default=20, help="requests a client may make at once")
@@ -242,7 +247,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from enforcer.passwords.serve import ServeOptions, make_server
 
     policy = _policy(args)
-    if args.max_body < 64 or args.rate <= 0 or args.burst < 1:
+    if args.max_body < 64 or not 0 < args.rate < math.inf or args.burst < 1:  # not nan either
         raise UsageError("--max-body must be at least 64, --rate above 0 and --burst at least 1")
     options = ServeOptions(
         host=args.host, port=args.port, max_body=args.max_body, rate=args.rate, burst=args.burst
@@ -251,8 +256,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server = make_server(policy, options)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    where = f"http://{one_line(args.host)}:{server.server_port}/check"
-    print(f"Checking passwords at {where} (Ctrl-C to stop)", file=sys.stderr)
+    bound, port = server.server_address[:2]
+    host = bound.decode() if isinstance(bound, bytes) else bound  # typeshed allows bytes (AF_UNIX)
+    print(f"Checking passwords at http://{one_line(str(host))}:{port}/check (Ctrl-C to stop)", file=sys.stderr)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

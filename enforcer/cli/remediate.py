@@ -16,6 +16,7 @@ from enforcer.cli.actions import show_actions
 from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.model.errors import UsageError
+from enforcer.model.parse import ascii_int
 from enforcer.pipeline import remediate as remediation
 from enforcer.pipeline import scope
 from enforcer.store import open_store, run_lock, runs
@@ -120,9 +121,10 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    action = ascii_int(args.target)  # str.isdigit() is true for '²', which int() refuses
     with open_store(config) as store, run_lock(config):
-        if args.target.isdigit():
-            outcomes = remediation.undo(config, store, action_id=int(args.target))
+        if action is not None:
+            outcomes = remediation.undo(config, store, action_id=action)
         else:
             outcomes = remediation.undo(config, store, run_id=args.target)
     _print(outcomes)

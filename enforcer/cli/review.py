@@ -12,6 +12,7 @@ import argparse
 import getpass
 from datetime import UTC, date, datetime
 
+from enforcer.cli.args import whole_number
 from enforcer.cli.output import say
 from enforcer.config import load_config
 from enforcer.model.errors import UsageError
@@ -26,7 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--school", help="only this school")
     p.add_argument("--rule", help="only this rule id")
     p.add_argument("--kind", choices=["account", "device", "domain", "pupil"], help="only this kind")
-    p.add_argument("--min-age-days", type=int, default=0, metavar="N", help="open for at least N days")
+    p.add_argument(
+        "--min-age-days",
+        type=whole_number(0, 36_500),
+        default=0,
+        metavar="N",
+        help="open for at least N days",
+    )
     p.add_argument("--errors", action="store_true", help="include items that could not be evaluated")
     p.set_defaults(func=cmd_list)
     verbs = p.add_subparsers(dest="verb", metavar="VERB")

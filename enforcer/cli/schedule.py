@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from enforcer.cli.args import real_number
 from enforcer.config import load_config
-from enforcer.model.errors import UsageError
+
+MAX_INTERVAL = 31 * 86400
+"""A month: ``--interval`` is for trials and tests; APScheduler's arithmetic overflows on huge ones."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--interval",
         metavar="SECONDS",
-        type=float,
+        type=real_number(1, MAX_INTERVAL),
         help="run every SECONDS instead of the cron expression (for trials and tests)",
     )
     p.set_defaults(func=cmd_schedule)
@@ -33,12 +36,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from enforcer.scheduler import service as scheduler
 
     config = load_config(args.config)
-    if args.interval is not None and args.interval < 1:
-        raise UsageError("--interval must be at least 1 second")
     if args.print_systemd:
-        print(cron.systemd_units(config, args.config), end="")
+        print(cron.systemd_units(config, args.config, args.cron), end="")
         return 0
     if args.print_cron:
-        print(cron.cron_line(config, args.config), end="")
+        print(cron.cron_line(config, args.config, args.cron), end="")
         return 0
     return scheduler.serve(config, args.config, cron=args.cron, interval=args.interval)

@@ -10,9 +10,10 @@ marked so in the combined report; the others are unaffected.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from enforcer.config import Config, SchoolConfig
 from enforcer.logs import redact
 from enforcer.model.errors import EnforcerError
 from enforcer.model.values import PackInfo, RunResult, Status
-from enforcer.pipeline.types import RunOptions, RunOutcome, SchoolSummary
+from enforcer.pipeline.types import Interrupted, RunOptions, RunOutcome, SchoolSummary
 from enforcer.reports.estate import render_html, render_json
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,17 @@ RunSchool = Callable[..., RunOutcome]
 
 
 def run_estate(config: Config, options: RunOptions, run_school: RunSchool) -> RunOutcome:
+    """Every school, ``concurrency`` at a time, then the combined report.
+
+    Ctrl-C or SIGTERM (a ``KeyboardInterrupt`` in the main thread, which is waiting here) stops
+    the estate: no further school starts, the schools that are running stop at their next record
+    and are recorded as interrupted (never complete), the estate report is still written with
+    every school's state, and then the interrupt is raised again so the CLI exits as for a lone
+    school (130 for Ctrl-C, 3 for SIGTERM)."""
     started = datetime.now(UTC)
+    stop = threading.Event()
+    options = replace(options, stop=stop)
+    interrupted: KeyboardInterrupt | None = None
     lock = None
     if options.record:
         from enforcer.store import open_store, run_lock
@@ -39,9 +50,18 @@ def run_estate(config: Config, options: RunOptions, run_school: RunSchool) -> Ru
     try:
         if options.record:
             open_store(config).close()  # create / migrate the store once, before schools share it
-        with ThreadPoolExecutor(max_workers=config.model.concurrency, thread_name_prefix="school") as pool:
-            futures = [pool.submit(_one, config, school, options, run_school) for school in config.schools]
-            summaries = tuple(f.result() for f in futures)
+        pool = ThreadPoolExecutor(max_workers=config.model.concurrency, thread_name_prefix="school")
+        futures: list[Future[SchoolSummary]] = []
+        try:
+            for school in config.schools:
+                futures.append(pool.submit(_one, config, school, options, run_school))
+            wait(futures)
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+            stop.set()  # before cancelling, so a school a worker has just taken sees it at once
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # running schools end at their next record
+        summaries = _summaries(config.schools, futures)
     finally:
         if lock is not None:
             lock.release()
@@ -71,7 +91,45 @@ def run_estate(config: Config, options: RunOptions, run_school: RunSchool) -> Ru
                 render_html(summaries, result).encode("utf-8"),
             )
         )
+    if interrupted is not None:
+        stopped = sum(1 for s in summaries if s.stopped)
+        interrupted.add_note(f"{stopped} of {len(summaries)} schools did not finish")
+        for path in written:
+            interrupted.add_note(f"estate report: {path}")
+        raise interrupted
     return RunOutcome(result, tuple(written), schools=summaries)
+
+
+def _summaries(
+    schools: tuple[SchoolConfig, ...], futures: list[Future[SchoolSummary]]
+) -> tuple[SchoolSummary, ...]:
+    """One per school, in the configuration's order. A school whose turn never came (its future
+    was cancelled, or the stop came before it was even queued) is ``not started``."""
+    out: list[SchoolSummary] = []
+    for i, school in enumerate(schools):
+        f = futures[i] if i < len(futures) else None
+        out.append(f.result() if f is not None and not f.cancelled() else _not_started(school))
+    return tuple(out)
+
+
+def _stopped(school: SchoolConfig, state: str, why: str) -> SchoolSummary:
+    """Incomplete (exit 3) with nothing counted: a school the stop kept from finishing."""
+    return SchoolSummary(
+        id=school.id,
+        name=school.name,
+        complete=False,
+        counts={},
+        failing_by_rule={},
+        failing_by_severity={},
+        reports=(),
+        exit_code=3,
+        error=why,
+        stopped=state,
+    )
+
+
+def _not_started(school: SchoolConfig) -> SchoolSummary:
+    return _stopped(school, "not started", "not started: the estate run was stopped before its turn")
 
 
 def _one(config: Config, school: SchoolConfig, options: RunOptions, run_school: RunSchool) -> SchoolSummary:
@@ -80,6 +138,8 @@ def _one(config: Config, school: SchoolConfig, options: RunOptions, run_school: 
         options, reports_dir=Path(options.reports_dir) / school.id if options.reports_dir else None
     )
     try:
+        if options.stop is not None and options.stop.is_set():
+            return _not_started(school)  # taken from the queue just as the estate run was stopped
         if options.record:
             from enforcer.pipeline.history import RunHistory
 
@@ -87,6 +147,9 @@ def _one(config: Config, school: SchoolConfig, options: RunOptions, run_school: 
                 outcome = run_school(one, opts, history)
         else:
             outcome = run_school(one, opts)
+    except Interrupted as exc:
+        log.warning("school %s: %s", school.id, exc)
+        return _stopped(school, "interrupted", f"interrupted: {exc}")
     except EnforcerError as exc:
         log.warning("school %s failed: %s", school.id, exc)
         return SchoolSummary(school.id, school.name, False, {}, {}, {}, (), exc.exit_code, redact(str(exc)))

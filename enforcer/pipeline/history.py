@@ -144,8 +144,9 @@ class RunHistory:
     ) -> None:
         try:
             if self.store is not None and self.run_id and not self._recorded:
-                if t is KeyboardInterrupt:
-                    reason = "interrupted"
+                if t is not None and issubclass(t, KeyboardInterrupt):
+                    # Ctrl-C, SIGTERM (cli.main.Terminated) or an estate's stop (Interrupted)
+                    reason = "interrupted" if t is KeyboardInterrupt else f"interrupted: {redact(str(e))}"
                 else:
                     reason = f"failed: {redact(str(e))}" if e else "not recorded"
                 runs.abandon(self.store.db, self.run_id, reason, datetime.now(UTC))

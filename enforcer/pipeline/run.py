@@ -38,7 +38,15 @@ from enforcer.model.values import (
 from enforcer.pipeline.build import build_source
 from enforcer.pipeline.notify import send_digest
 from enforcer.pipeline.remediate import remediate
-from enforcer.pipeline.types import Progress, RunOptions, RunOutcome, SchoolSummary, exit_code, parse_as_of
+from enforcer.pipeline.types import (
+    Progress,
+    RunOptions,
+    RunOutcome,
+    SchoolSummary,
+    check_stop,
+    exit_code,
+    parse_as_of,
+)
 from enforcer.reports.interface import ReportExtras
 from enforcer.rules.loader import load_pack
 from enforcer.rules.model import Pack
@@ -111,6 +119,7 @@ def run_school(config: Config, options: RunOptions, history: RunHistory | None =
     result = _collect_and_evaluate(config, pack, list(built.values()), options, run_id, started, as_of, guard)
     extras: ReportExtras | None = None
     actions_failed = False
+    check_stop(options)  # the last moment to stop: once recorded, a run is complete and is reported
     if history is not None:
         result = history.apply_waivers(result, pack)
         extras = history.record(result)
@@ -167,6 +176,7 @@ def _collect_and_evaluate(
     seen: Counter[str] = Counter()
 
     def consume(record: Record) -> None:
+        check_stop(options)
         if wanted is not None and not isinstance(record, wanted):
             return
         if isinstance(record, Account):

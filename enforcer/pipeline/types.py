@@ -3,6 +3,7 @@ estate orchestration and every caller (CLI, scheduler, console), so none imports
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +33,28 @@ class RunOptions:
     record: bool = False
     """``enforcer run``: lock, apply exceptions, record history, diff, remediate, send the digest.
     ``enforcer audit`` leaves it off and never writes to the store."""
+    stop: threading.Event | None = None
+    """Set when the run must stop (Ctrl-C or SIGTERM reached an estate run). Only the main thread
+    receives signals, so a school running in a worker thread looks here between records and before
+    it records its run, and raises :class:`Interrupted`."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A school's run stopped because :attr:`RunOptions.stop` was set.
+
+    A ``KeyboardInterrupt`` and not an ``EnforcerError`` on purpose: no ``except Exception`` in a
+    connector can mistake it for a failed source (which would let the run be recorded), and
+    ``RunHistory`` records it exactly as it records Ctrl-C in a lone school: incomplete, interrupted.
+    """
+
+    def __init__(self, message: str = "the estate run was stopped while this school was running") -> None:
+        super().__init__(message)
+
+
+def check_stop(options: RunOptions) -> None:
+    """Raise :class:`Interrupted` if the run was told to stop."""
+    if options.stop is not None and options.stop.is_set():
+        raise Interrupted()
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,15 @@ class SchoolSummary:
     reports: tuple[Path, ...]
     exit_code: int
     error: str | None = None
+    stopped: str | None = None
+    """Set when the estate run was stopped (Ctrl-C, SIGTERM) before this school finished:
+    ``interrupted`` (it was running; nothing of it was recorded as complete) or ``not started``."""
+
+    @property
+    def state(self) -> str:
+        """``complete``, ``incomplete`` (a source or the school's own configuration failed),
+        ``interrupted`` or ``not started``: what the estate report shows."""
+        return self.stopped or ("complete" if self.complete else "incomplete")
 
 
 @dataclass(frozen=True)

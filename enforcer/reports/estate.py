@@ -48,12 +48,14 @@ def render_json(summaries: tuple[SchoolSummary, ...], result: RunResult) -> str:
             "as_of": result.as_of.isoformat(),
             "schools": len(summaries),
             "complete": all(s.complete for s in summaries),
+            "interrupted": any(s.stopped for s in summaries),
         },
         "schools": [
             {
                 "id": s.id,
                 "name": s.name,
                 "complete": s.complete,
+                "state": s.state,
                 "error": s.error,
                 "counts": s.counts,
                 "failing_by_severity": s.failing_by_severity,
@@ -71,7 +73,7 @@ def render_table(outcome: RunOutcome) -> str:
     lines = [f"Estate run: {len(outcome.schools)} schools", ""]
     lines.append(f"{'school':<28} {'state':<11} {'fail':>6} {'error':>6} {'crit':>5} {'high':>5}")
     for s in _worst_first(outcome.schools):
-        state = "complete" if s.complete else "INCOMPLETE"
+        state = s.state if s.complete else s.state.upper()
         lines.append(
             f"{visible(scrub(s.name))[:28]:<28} {state:<11} {s.counts.get('fail', 0):>6} {s.counts.get('error', 0):>6} "
             f"{s.failing_by_severity.get('critical', 0):>5} {s.failing_by_severity.get('high', 0):>5}"
@@ -89,7 +91,7 @@ def render_html(summaries: tuple[SchoolSummary, ...], result: RunResult) -> str:
         return html.escape(visible(scrub(text)), quote=True)
 
     rows = "".join(
-        f"<tr><td>{e(s.name)}</td><td>{'complete' if s.complete else '<strong>incomplete</strong>'}</td>"
+        f"<tr><td>{e(s.name)}</td><td>{'complete' if s.complete else f'<strong>{e(s.state)}</strong>'}</td>"
         f"<td>{s.counts.get('fail', 0)}</td><td>{s.counts.get('error', 0)}</td>"
         f"<td>{s.failing_by_severity.get('critical', 0)}</td><td>{s.failing_by_severity.get('high', 0)}</td>"
         f"<td>{e(s.error or '')}</td><td>{e(s.id)}/</td></tr>"

@@ -9,13 +9,18 @@ folder raises ``ReportError`` and leaves the previous reports as they were.
 
 For each format two names are written: ``enforcer-report.<ext>`` (always the latest,
 for bookmarks and links) and ``enforcer-<run_id>.<ext>`` (this run's copy, kept).
+
+A process killed mid-write (SIGKILL, a power cut) runs no ``finally`` and leaves its
+temporary files behind; the next write into the folder removes them (:func:`_sweep`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,6 +31,12 @@ from enforcer.reports.registry import REPORTERS
 
 LATEST_STEM = "enforcer-report"
 _SAFE_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_TEMP_PREFIX, _TEMP_SUFFIX = ".enforcer-", ".tmp"
+_TEMP_NAME = re.compile(re.escape(_TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(_TEMP_SUFFIX))
+"""The names :func:`_stage` gets from ``mkstemp`` (eight random characters): the only files
+:func:`_sweep` may remove."""
+_STARTED = time.time()
+"""When this process started: a temporary file older than that is no write of this run's."""
 
 
 def report_names(run_id: str, extension: str) -> tuple[str, str]:
@@ -55,6 +66,7 @@ def write_reports(
     _make_folder(folder)
     staged: list[tuple[str, Path]] = []
     try:
+        _sweep(folder)
         for name, data in rendered:
             staged.append((_stage(folder, data), folder / name))
         for tmp, final in staged:
@@ -80,6 +92,7 @@ def write_file(path: str | os.PathLike[str], data: bytes) -> Path:
         raise ReportError(f"cannot write report {target}: folder {folder} does not exist")
     tmp: str | None = None
     try:
+        _sweep(folder)
         tmp = _stage(folder, data)
         os.replace(tmp, target)
         _sync_dir(folder)
@@ -99,9 +112,28 @@ def _make_folder(folder: Path) -> None:
         raise ReportError(f"cannot create reports folder {folder}: {exc.strerror or exc}") from None
 
 
+def _sweep(folder: Path) -> None:
+    """Remove the temporary files a killed writer left in ``folder``.
+
+    Only names of :data:`_TEMP_NAME`, only regular files (not symlinks) owned by this user, and
+    only files last written before this process started, so never one that another writer
+    (``enforcer audit --output`` beside a run) is staging at this moment."""
+    uid = os.geteuid()
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not _TEMP_NAME.fullmatch(entry.name):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode) and st.st_uid == uid and st.st_mtime < _STARTED:
+                    os.unlink(entry.path)
+            except FileNotFoundError:
+                continue  # another writer removed it first: what we wanted
+
+
 def _stage(folder: Path, data: bytes) -> str:
     """Write a complete temporary copy (mkstemp creates it 0600) and flush it to disk."""
-    fd, tmp = tempfile.mkstemp(prefix=".enforcer-", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from enforcer.model.parse import ascii_int
+
 # Field type families, derived from the model annotations (see rules.fields).
 BOOL, INT, STR, TIME, DATE, ENUM, LIST = "bool", "int", "str", "datetime", "date", "enum", "list"
 
@@ -81,15 +83,16 @@ def parse_version(text: str) -> tuple[int, ...] | None:
     Cached: an estate has a handful of OS builds across thousands of devices, and each
     comparison parses both versions more than once.
     """
-    parts = re.findall(r"\d+", text)
-    return tuple(int(p) for p in parts) if parts else None
+    parts = re.findall(r"[0-9]+", text)  # ASCII digits; a part past 18 digits is no version (None)
+    numbers = [n for n in map(ascii_int, parts) if n is not None]
+    return tuple(numbers) if parts and len(numbers) == len(parts) else None
 
 
 def minimum_for(minimums: Mapping[str, str], record: Any) -> str | None:
     """The pack's minimum version for this record's platform (``*`` as a fallback)."""
     platform = getattr(record, "platform", None)
     key = platform.value if isinstance(platform, StrEnum) else None
-    return minimums.get(key) if key in minimums else minimums.get("*")
+    return minimums[key] if key is not None and key in minimums else minimums.get("*")
 
 
 def _version_at_least(actual: str, minimums: Mapping[str, str], ctx: Ctx) -> bool:

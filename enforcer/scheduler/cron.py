@@ -8,6 +8,7 @@ systemd ``OnCalendar`` or a crontab line for schools that prefer the OS schedule
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,16 +70,44 @@ def _fields(cron: str) -> list[str]:
     return parts
 
 
+def _check_timezone(timezone: str) -> None:
+    """An IANA zone name: printed into a crontab (``CRON_TZ=``) and a timer, where a newline
+    would start a line of the config author's choosing."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not timezone or not all(c.isprintable() and not c.isspace() for c in timezone):
+        raise ConfigError(f"schedule.timezone: {timezone!r} is not a time zone name (e.g. Europe/London)")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"schedule.timezone: no time zone {timezone!r} (e.g. Europe/London)") from None
+
+
 def cron_trigger(cron: str, timezone: str) -> Any:
+    """The APScheduler trigger, or the ConfigError that says why not: a bad field, an unknown
+    zone, or an expression that never fires (``0 2 31 2 *``, no 31 February)."""
     from apscheduler.triggers.cron import CronTrigger
 
     minute, hour, day, month, dow = _fields(cron)
+    _check_timezone(timezone)
     try:
-        return CronTrigger(
+        trigger = CronTrigger(
             minute=minute, hour=hour, day=day, month=month, day_of_week=cron_days(dow), timezone=timezone
         )
     except (ValueError, LookupError) as exc:
         raise ConfigError(f"schedule.cron: {cron!r}: {exc}") from None
+    if trigger.get_next_fire_time(None, datetime.now(trigger.timezone)) is None:
+        raise ConfigError(f"schedule.cron: {cron!r} never fires")
+    return trigger
+
+
+def checked(cron: str, timezone: str) -> str:
+    """``cron`` if ``enforcer schedule`` itself would accept it with ``timezone`` (else the same
+    ConfigError), with single spaces between its fields: what ``--print-cron`` and
+    ``--print-systemd`` print is never something the scheduler refuses, and a newline inside the
+    expression cannot start a second crontab line."""
+    cron_trigger(cron, timezone)
+    return " ".join(_fields(cron))
 
 
 def run_argv(config_path: str | None) -> list[str]:
@@ -116,10 +145,11 @@ def on_calendar(cron: str, timezone: str) -> str:
     )
 
 
-def systemd_units(config: Any, config_path: str | None) -> str:
+def systemd_units(config: Any, config_path: str | None, cron: str | None = None) -> str:
     sched = config.model.schedule
     from enforcer.store.paths import data_dir
 
+    expr = checked(cron or sched.cron, sched.timezone)
     exec_start = " ".join(run_argv(config_path))
     return f"""# /etc/systemd/system/enforcer.service
 [Unit]
@@ -139,10 +169,10 @@ PrivateTmp=yes
 
 # /etc/systemd/system/enforcer.timer
 [Unit]
-Description=Run enforcer on schedule ({sched.cron}, {sched.timezone})
+Description=Run enforcer on schedule ({expr}, {sched.timezone})
 
 [Timer]
-OnCalendar={on_calendar(sched.cron, sched.timezone)}
+OnCalendar={on_calendar(expr, sched.timezone)}
 Persistent=true
 
 [Install]
@@ -150,11 +180,12 @@ WantedBy=timers.target
 """
 
 
-def cron_line(config: Any, config_path: str | None) -> str:
+def cron_line(config: Any, config_path: str | None, cron: str | None = None) -> str:
     sched = config.model.schedule
+    expr = checked(cron or sched.cron, sched.timezone)
     command = " ".join(run_argv(config_path))
     return (
         f"# crontab -e  (CRON_TZ is honoured by cronie; elsewhere the cron daemon's zone is used)\n"
         f"CRON_TZ={sched.timezone}\n"
-        f"{sched.cron} {command} >/dev/null 2>&1\n"
+        f"{expr} {command} >/dev/null 2>&1\n"
     )

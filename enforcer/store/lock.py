@@ -36,9 +36,13 @@ class RunLock:
             raise StoreError(
                 f"{self.what} is already in progress{holder}; refusing to start another (lock {self.path})"
             ) from None
-        os.ftruncate(fd, 0)
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        os.write(fd, f"{os.getpid()} {stamp}\n".encode())
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()} {stamp}\n".encode())
+        except OSError as exc:  # a full disk: nothing of the run could be recorded either
+            os.close(fd)  # releases the flock too
+            raise StoreError(f"cannot write lock file {self.path}: {exc.strerror}") from None
         self._fd = fd
         return self
 

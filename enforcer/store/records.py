@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from enforcer.model.errors import UsageError
+from enforcer.model.parse import ascii_int
 from enforcer.store.codec import dumps, loads, parse_ts, ts
 from enforcer.store.db import Database
 from enforcer.waivers import PolicyException
@@ -137,8 +138,9 @@ def rules_seen(db: Database) -> set[str]:
 
 def find_item(db: Database, ref: str) -> QueueItem:
     """By the short number the queue prints, or by fingerprint (or a unique prefix of it)."""
-    if ref.isdigit():
-        row = db.one(f"{_ITEM_SELECT} WHERE f.id = ?", (int(ref),))
+    number = ascii_int(ref)  # str.isdigit() is true for '²', which int() refuses
+    if number is not None:
+        row = db.one(f"{_ITEM_SELECT} WHERE f.id = ?", (number,))
     else:
         rows = db.query(f"{_ITEM_SELECT} WHERE f.fingerprint LIKE ?", (ref.lower() + "%",))
         if len(rows) > 1:
