@@ -7,6 +7,18 @@ turns into "forever" in a school office. An excepted finding is never hidden: it
 status becomes ``excepted`` with the exception attached, and the day after the
 expiry date it is ``fail`` again.
 
+An exception belongs to one school (the name runs record), and optionally to one of its
+sources, unless it was granted estate-wide on purpose: the same account name (``svc-wifi``)
+exists in every school of an estate, and accepting one school's risk must not accept
+nineteen others. Exceptions in a file beside the pack have no school: they apply to every
+school that uses that pack (a per-school ``exceptions:`` file in the configuration applies
+to that school only, because only that school reads it).
+
+The ``kind`` says why a failure is accepted: ``accepted-risk`` (the finding is right and the
+school lives with it) or ``false-positive`` (the rule is wrong about this subject). The two
+are counted apart so false positives reach whoever maintains the pack instead of hiding as
+accepted risk.
+
 Exceptions live in the store (``enforcer exceptions add``) and/or in a YAML file
 beside the pack, validated with file and line like every other file we read.
 """
@@ -19,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -28,6 +40,16 @@ from enforcer.model.values import Finding, Status, SubjectKind
 from enforcer.yamlfile import load_file, validate
 
 SELECTOR_KEYS = ("kind", "source", "id", "name")
+ACCEPTED_RISK = "accepted-risk"
+FALSE_POSITIVE = "false-positive"
+KINDS = (ACCEPTED_RISK, FALSE_POSITIVE)
+ExceptionKind = Literal["accepted-risk", "false-positive"]
+CANNOT_VOUCH = (
+    "an exception accepts a known failure; it cannot vouch for something enforcer could not "
+    "check: fix the data or the permissions"
+)
+"""Why an ``error`` finding (could not evaluate) is refused an exception: apply_exceptions
+never excepts one, so granting it would promise an ``excepted`` that never comes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +66,12 @@ class PolicyException:
     """Globs over kind / source / id / name, e.g. ``{kind: device, name: "KIOSK-*"}``."""
     id: str = ""
     """``store:7`` or ``path/to/file.yaml:12``: where to go to change it."""
+    school: str | None = None
+    """The school's name as runs record it; None only for estate-wide ones and files."""
+    source: str | None = None
+    """Only findings from this source (by its configured name), when given."""
+    kind: str = ACCEPTED_RISK
+    """``accepted-risk`` or ``false-positive`` (the pack is wrong: counted apart)."""
 
     def __post_init__(self) -> None:
         given = sum(x is not None for x in (self.fingerprint, self.subject, self.selector))
@@ -55,12 +83,20 @@ class PolicyException:
                 raise UsageError(f"selector keys are {', '.join(SELECTOR_KEYS)}")
         if not self.reason.strip() or not self.approver.strip():
             raise UsageError("an exception needs a reason and an approver")
+        if self.kind not in KINDS:
+            raise UsageError(f"exception kind {self.kind!r} is not one of {', '.join(KINDS)}")
 
     def active(self, on: date) -> bool:
         return on <= self.expires
 
+    def covers_school(self, school: str) -> bool:
+        """True for the run of ``school``: its own exceptions and the estate-wide ones."""
+        return self.school is None or self.school.casefold() == school.casefold()
+
     def matches(self, f: Finding) -> bool:
         if f.rule != self.rule:
+            return False
+        if self.source is not None and f.subject.source != self.source:
             return False
         s = f.subject
         if self.fingerprint is not None:
@@ -78,6 +114,7 @@ class PolicyException:
         """What a finding carries (and the report shows) while excepted."""
         return {
             "id": self.id,
+            "kind": self.kind,
             "reason": self.reason,
             "approver": self.approver,
             "expires": self.expires.isoformat(),
@@ -114,6 +151,8 @@ class _ExceptionModel(BaseModel):
     fingerprint: str | None = None
     subject: str | None = None
     selector: dict[str, str] | None = None
+    source: str | None = None
+    kind: ExceptionKind = "accepted-risk"
     reason: str = Field(min_length=1)
     approver: str = Field(min_length=1)
     expires: date
@@ -140,7 +179,10 @@ class _FileModel(BaseModel):
 
 
 def load_exceptions_file(path: str | Path, known_rules: Iterable[str] | None = None) -> list[PolicyException]:
-    """Read ``exceptions:`` from YAML; every problem is reported with file and line."""
+    """Read ``exceptions:`` from YAML; every problem is reported with file and line.
+
+    An entry past its expiry is loaded, not refused: it is simply inactive (``active()``), and
+    ``enforcer exceptions list`` says so, so an old file never stops the nightly run."""
     doc = load_file(path)
     if not isinstance(doc.data, dict):
         raise InputError("an exceptions file is a mapping with an 'exceptions:' list", doc.path, 1)
@@ -159,6 +201,8 @@ def load_exceptions_file(path: str | Path, known_rules: Iterable[str] | None = N
                 fingerprint=e.fingerprint,
                 subject=e.subject,
                 selector=e.selector,
+                source=e.source,
+                kind=e.kind,
                 id=f"{doc.path}:{doc.line(('exceptions', i))}",
             )
         )

@@ -258,7 +258,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     bound, port = server.server_address[:2]
     host = bound.decode() if isinstance(bound, bytes) else bound  # typeshed allows bytes (AF_UNIX)
-    print(f"Checking passwords at http://{one_line(str(host))}:{port}/check (Ctrl-C to stop)", file=sys.stderr)
+    print(
+        f"Checking passwords at http://{one_line(str(host))}:{port}/check (Ctrl-C to stop)", file=sys.stderr
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

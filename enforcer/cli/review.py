@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from enforcer.cli.args import whole_number
+from enforcer.cli.exceptions_cmd import check_expiry, refuse_error, school_entry
 from enforcer.cli.output import say
-from enforcer.config import load_config
+from enforcer.config import Config, load_config
 from enforcer.model.errors import UsageError
 from enforcer.pipeline import scope
+from enforcer.rules.loader import load_pack
 from enforcer.store import open_store, records
-from enforcer.waivers import PolicyException
+from enforcer.waivers import KINDS, PolicyException
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +48,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     exc.add_argument("--reason", required=True)
     exc.add_argument("--approver", required=True)
     exc.add_argument("--expires", required=True, metavar="YYYY-MM-DD")
+    exc.add_argument(
+        "--kind",
+        dest="exception_kind",
+        choices=KINDS,
+        default=KINDS[0],
+        help="accepted-risk (default) or false-positive (the rule is wrong here: counted apart)",
+    )
     exc.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS)
     exc.set_defaults(func=cmd_except)
     note = verbs.add_parser("note", help="add a note to this item")
@@ -121,14 +130,14 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_except(args: argparse.Namespace) -> int:
+    """One finding, so its school and source come with it; refused for a date already past and
+    for a finding that could not be evaluated, either of which would never show as excepted."""
     config = load_config(args.config)
     now = datetime.now(UTC)
-    try:
-        expires = date.fromisoformat(args.expires)
-    except ValueError:
-        raise UsageError(f"--expires: {args.expires!r} is not a date (YYYY-MM-DD)") from None
+    expires = check_expiry(args.expires, now.date())
     with open_store(config) as store:
         i = records.find_item(store.db, args.id)
+        refuse_error(i.status, f"#{i.id} ({i.rule}, {i.subject_name or i.subject_id})")
         saved = records.add_exception(
             store.db,
             PolicyException(
@@ -137,12 +146,15 @@ def cmd_except(args: argparse.Namespace) -> int:
                 approver=args.approver,
                 expires=expires,
                 fingerprint=i.fingerprint,
+                school=i.school,
+                source=i.source,
+                kind=args.exception_kind,
             ),
             now,
         )
     say(
-        f"Added exception {saved.id} for #{i.id} ({i.rule}, {i.subject_name or i.subject_id}) "
-        f"until {expires}; it shows as 'excepted' from the next run"
+        f"Added exception {saved.id} ({saved.kind}) for #{i.id} ({i.rule}, {i.subject_name or i.subject_id}, "
+        f"{i.school}) until {expires}; while it still fails it shows as 'excepted' from the next run"
     )
     return 0
 
@@ -157,9 +169,32 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_mark(args: argparse.Namespace) -> int:
+    """A mark lifts a ``dry-run`` rule to ``enforce`` for one subject; a rule in ``report`` mode
+    or without an action has nothing to lift, so marking it would promise a fix that never
+    comes. Clearing a mark is always allowed."""
     config = load_config(args.config)
     with open_store(config) as store:
         i = records.find_item(store.db, args.id)
+        if not args.clear:
+            _refuse_unremediable(config, i)
         records.mark_for_remediation(store.db, i.fingerprint, _me(args.by), datetime.now(UTC), not args.clear)
     say(f"#{i.id} " + ("no longer marked" if args.clear else "marked for remediation"))
     return 0
+
+
+def _refuse_unremediable(config: Config, i: records.QueueItem) -> None:
+    entry = school_entry(config, i.school)
+    policy = entry.policy if entry is not None else config.model.policy
+    rule = load_pack(policy, config.base_dir).rule(i.rule)
+    if rule is None:
+        raise UsageError(f"#{i.id}: rule {i.rule} is no longer in pack {policy}: nothing would be done")
+    if not rule.remediation.action:
+        raise UsageError(
+            f"#{i.id}: rule {i.rule} has no remediation action, so nothing would ever be done; "
+            f"fix it by hand ({rule.remediation.advice})"
+        )
+    if rule.mode == "report":
+        raise UsageError(
+            f"#{i.id}: rule {i.rule} is in 'report' mode, so its action ({rule.remediation.action}) "
+            "is never applied; set its remediation mode to dry-run in the pack to allow marks"
+        )

@@ -120,20 +120,18 @@ class RunHistory:
 
     # -- helpers ---------------------------------------------------------------------------
     def exceptions(self, pack: Pack, rules: list[str]) -> list[PolicyException]:
-        out = records.list_exceptions(self.opened.db)
+        """The exceptions this school's run applies: the store's for this school and the
+        estate-wide ones (school None), never another school's; plus the file's, which
+        have no school (a file beside the pack applies to every school using that pack)."""
+        school = self.config.school.name
+        out = [e for e in records.list_exceptions(self.opened.db) if e.covers_school(school)]
         path = self.exceptions_path(pack)
         if path is not None:
             out += load_exceptions_file(path, rules or None)
         return out
 
     def exceptions_path(self, pack: Pack) -> Path | None:
-        if self.config.model.exceptions:
-            return self.config.resolve(self.config.model.exceptions)
-        if pack.info.path:
-            candidate = beside_pack(pack.info.path)
-            if candidate.is_file():
-                return candidate
-        return None
+        return exceptions_file(self.config, pack)
 
     # -- context manager -------------------------------------------------------------------
     def __enter__(self) -> RunHistory:
@@ -157,3 +155,15 @@ class RunHistory:
                 self.lock.release()
             for m in self.messages:
                 print(f"enforcer: {m}", file=sys.stderr)
+
+
+def exceptions_file(config: Config, pack: Pack) -> Path | None:
+    """The exceptions file a school's run reads: the one its configuration names, else the
+    one beside its pack (``policies/x.yaml`` -> ``policies/x.exceptions.yaml``) if present."""
+    if config.model.exceptions:
+        return config.resolve(config.model.exceptions)
+    if pack.info.path:
+        candidate = beside_pack(pack.info.path)
+        if candidate.is_file():
+            return candidate
+    return None

@@ -15,6 +15,7 @@ from typing import Any
 
 from enforcer.actions.interface import ActionResult
 from enforcer.model.values import Finding, RunResult, Severity, Status
+from enforcer.waivers import FALSE_POSITIVE
 
 SCHEMA = "enforcer.report/1"
 """Bumped when a field is removed or changes meaning; new optional fields keep the number."""
@@ -124,11 +125,22 @@ def source_counts_text(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "no records"
 
 
+def false_positives(findings: Iterable[Finding]) -> int:
+    """Excepted findings whose exception says the rule was wrong (``kind: false-positive``):
+    counted apart from accepted risk so the pack gets fixed, while ``excepted`` keeps both."""
+    return sum(
+        1
+        for f in findings
+        if f.status is Status.EXCEPTED and (f.exception or {}).get("kind") == FALSE_POSITIVE
+    )
+
+
 def summary(result: RunResult) -> dict[str, Any]:
     """Counts shared by every format."""
     return {
         "total": len(result.findings),
         "by_status": result.counts(),
+        "false_positive": false_positives(result.findings),
         "failing_by_severity": failing_by_severity(result.findings),
         "rules": len({f.rule for f in result.findings}),
         "rules_failing": len({f.rule for f in result.findings if f.status is Status.FAIL}),

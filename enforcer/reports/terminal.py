@@ -106,10 +106,16 @@ class TerminalReporter:
             out.append(paint(f"{heading}, by rule ({sum(map(len, groups))}):", "bold"))
             for group in groups:
                 out.extend(self._rule_block(group, paint))
-        excepted = sum(1 for f in result.findings if f.status is Status.EXCEPTED)
+        excepted = counts["by_status"].get(Status.EXCEPTED.value, 0)
         if excepted:
+            wrong = counts["false_positive"]
             out.append("")
-            out.append(f"{excepted} failing finding(s) are covered by an exception (see the file reports).")
+            out.append(
+                f"{excepted} failing finding(s) are covered by an exception (see the file reports): "
+                f"{excepted - wrong} accepted risk, {wrong} false positive"
+                + (" (the rule misjudged these: fix the pack)" if wrong else "")
+                + "."
+            )
         return "\n".join(out) + "\n"
 
     @staticmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,33 +17,24 @@ from enforcer.waivers import PolicyException
 
 
 def add_exception(db: Database, e: PolicyException, now: datetime) -> PolicyException:
+    row: dict[str, Any] = {
+        "rule": e.rule,
+        "fingerprint": e.fingerprint,
+        "subject": e.subject,
+        "selector": dumps(dict(e.selector)) if e.selector else None,
+        "reason": e.reason,
+        "approver": e.approver,
+        "expires": e.expires.isoformat(),
+        "school": e.school,
+        "source": e.source,
+        "kind": e.kind,
+    }
     with db.transaction():
         new_id = db.insert(
-            "INSERT INTO exceptions (rule, fingerprint, subject, selector, reason, approver, expires, "
-            "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                e.rule,
-                e.fingerprint,
-                e.subject,
-                dumps(dict(e.selector)) if e.selector else None,
-                e.reason,
-                e.approver,
-                e.expires.isoformat(),
-                ts(now),
-            ),
+            f"INSERT INTO exceptions ({', '.join(row)}, created) VALUES ({', '.join('?' * (len(row) + 1))})",
+            (*row.values(), ts(now)),
         )
-    return _exc(
-        {
-            "id": new_id,
-            "rule": e.rule,
-            "fingerprint": e.fingerprint,
-            "subject": e.subject,
-            "selector": dumps(dict(e.selector)) if e.selector else None,
-            "reason": e.reason,
-            "approver": e.approver,
-            "expires": e.expires.isoformat(),
-        }
-    )
+    return _exc({**row, "id": new_id})
 
 
 def list_exceptions(
@@ -74,7 +65,19 @@ def _exc(r: Mapping[str, Any]) -> PolicyException:
         subject=r["subject"],
         selector=loads(r["selector"]),
         id=f"store:{r['id']}",
+        school=r["school"],
+        source=r["source"],
+        kind=r["kind"],
     )
+
+
+def tracked(db: Database, fingerprints: Iterable[str]) -> dict[str, QueueItem]:
+    """The tracker's row for each fingerprint it knows (for naming an exception's subject)."""
+    wanted = sorted(set(fingerprints))
+    if not wanted:
+        return {}
+    rows = db.query(f"{_ITEM_SELECT} WHERE f.fingerprint IN ({', '.join('?' * len(wanted))})", wanted)
+    return {r["fingerprint"]: _item(r) for r in rows}
 
 
 # -- review queue --------------------------------------------------------------------------

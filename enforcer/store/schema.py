@@ -114,6 +114,18 @@ MIGRATIONS: list[list[str]] = [
             undo_of INTEGER)""",
         "CREATE INDEX actions_run ON actions (run_id)",
     ],
+    # 2: an exception belongs to a school (and optionally a source) and says what it is.
+    # School NULL means every school: what every exception meant before, so rows written by
+    # `exceptions add` stay as they were granted (`exceptions list` shows them as "every
+    # school"). A row for one finding (`review except`, `--fingerprint`) is narrowed to that
+    # finding's school, which is exact: the fingerprint was only ever seen in one school.
+    [
+        "ALTER TABLE exceptions ADD COLUMN school VARCHAR(200)",
+        "ALTER TABLE exceptions ADD COLUMN source VARCHAR(64)",
+        "ALTER TABLE exceptions ADD COLUMN kind VARCHAR(16) NOT NULL DEFAULT 'accepted-risk'",
+        """UPDATE exceptions SET school = (SELECT max(f.school) FROM findings f
+            WHERE f.fingerprint = exceptions.fingerprint) WHERE fingerprint IS NOT NULL""",
+    ],
 ]
 
 LATEST = len(MIGRATIONS)

@@ -155,9 +155,10 @@ def test_review_queue_lists_devices_with_owner_and_age(tmp_path: Path, school: P
         ).returncode
         == 0
     )
-    assert cli(home, "review", "--config", str(school), "mark", item, "--by", "contractor").returncode == 0
+    mark = cli(home, "review", "--config", str(school), "mark", item, "--by", "contractor")
+    assert mark.returncode == 2 and "nothing would ever be done" in mark.stderr  # no device rule acts
     show = cli(home, "review", "--config", str(school), "show", item)
-    assert "note (contractor" in show.stdout and "marked for remediation by contractor" in show.stdout
+    assert "note (contractor" in show.stdout and "marked for remediation" not in show.stdout
     granted = cli(
         home,
         "review",
@@ -246,9 +247,9 @@ def test_locked_store_is_one_line_exit_2_and_unchanged(tmp_path: Path, school: P
             str(school),
             "add",
             "--rule",
-            "r",
+            "computer-encrypted",
             "--subject",
-            "s",
+            "DPS-PC-001",
             "--reason",
             "r",
             "--approver",

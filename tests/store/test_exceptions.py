@@ -122,3 +122,73 @@ def test_file_errors_carry_file_and_line(tmp_path: Path, text: str, line: int, m
         load_exceptions_file(path, ["enc"])
     assert info.value.path == str(path) and info.value.line == line
     assert message in str(info.value)
+
+
+def test_school_source_and_kind_are_stored_and_read_back(store) -> None:
+    """Migration 2's columns, through the repository (re-run on PostgreSQL): an exception keeps
+    its school, source and kind, and a source-scoped one ignores the same subject elsewhere."""
+    e = _exc(subject="kiosk-1", school="Ash Primary", source="ash-ad", kind="false-positive")
+    saved = records.add_exception(store.db, e, T0)
+    [back] = records.list_exceptions(store.db)
+    assert (back.school, back.source, back.kind, back.id) == (
+        "Ash Primary",
+        "ash-ad",
+        "false-positive",
+        saved.id,
+    )
+    assert back.covers_school("ash primary") and not back.covers_school("Birch Primary")
+    same_name_other_source = finding("enc", "kiosk-1", source="birch-ad")
+    assert apply_exceptions([same_name_other_source], [back], T0)[0].status == Status.FAIL
+    [hit] = apply_exceptions([finding("enc", "kiosk-1", source="ash-ad")], [back], T0)
+    assert hit.exception is not None and hit.exception["kind"] == "false-positive"
+
+
+def migrate_from_version_1(db) -> list[PolicyException]:
+    """A store written before exceptions had a school, opened by this version: a one-finding
+    exception is narrowed to its finding's school, a subject one stays estate-wide."""
+    from enforcer.store.schema import LATEST, MIGRATIONS, SERIAL
+
+    with db.transaction():
+        db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for stmt in MIGRATIONS[0]:
+            db.execute(stmt.replace("{serial}", SERIAL[db.dialect]))
+        db.execute("INSERT INTO schema_version (version) VALUES (1)")
+        db.execute(
+            "INSERT INTO findings (fingerprint, school, rule, kind, subject_id, source, first_seen, opened, "
+            "last_seen, last_status, last_run) VALUES ('fp1', 'Ash Primary', 'enc', 'device', 'lt-1', 'ash', "
+            "'t', 't', 't', 'fail', 'r1')"
+        )
+        for target in ("fingerprint", "subject"):
+            db.execute(
+                f"INSERT INTO exceptions (rule, {target}, reason, approver, expires, created) "
+                "VALUES ('enc', ?, 'r', 'a', '2099-01-01', 't')",
+                ("fp1" if target == "fingerprint" else "svc-wifi",),
+            )
+    assert db.migrate() == LATEST
+    return records.list_exceptions(db)
+
+
+def test_migration_gives_one_finding_exceptions_their_school(tmp_path: Path) -> None:
+    from enforcer.store.connect import connect
+
+    db = connect(f"sqlite:///{tmp_path / 'v1.db'}", tmp_path)
+    try:
+        by_fp, by_subject = migrate_from_version_1(db)
+    finally:
+        db.close()
+    assert (by_fp.fingerprint, by_fp.school, by_fp.kind) == ("fp1", "Ash Primary", "accepted-risk")
+    assert (by_subject.subject, by_subject.school) == ("svc-wifi", None)
+
+
+def test_file_entries_carry_kind_and_source_and_refuse_other_kinds(tmp_path: Path) -> None:
+    """A file entry has no school (it applies wherever the file is read) but may name a source
+    and a kind; a kind that is neither is an error with file and line."""
+    path = tmp_path / "x.exceptions.yaml"
+    entry = "  - rule: enc\n    subject: A\n    reason: r\n    approver: a\n    expires: 2099-01-01\n"
+    path.write_text(f"exceptions:\n{entry}    kind: false-positive\n    source: ash-ad\n")
+    [e] = load_exceptions_file(path, ["enc"])
+    assert (e.kind, e.source, e.school) == ("false-positive", "ash-ad", None)
+    path.write_text(f"exceptions:\n{entry}    kind: probably-fine\n")
+    with pytest.raises(InputError) as info:
+        load_exceptions_file(path, ["enc"])
+    assert info.value.line == 7 and "kind" in str(info.value)

@@ -36,6 +36,7 @@ CORE: list[Callable] = [
     test_store.test_passes_are_counted_not_stored,
     test_store.test_retention_purges_old_history_but_not_open_findings,
     test_exceptions.test_exception_shows_in_history_until_expiry,
+    test_exceptions.test_school_source_and_kind_are_stored_and_read_back,
     test_remediation.test_enforce_logs_intent_then_outcome_and_undo_restores,
     test_remediation.test_cap_stops_all_enforcement_and_says_why,
     test_remediation.test_failures_are_recorded_not_raised,
@@ -48,6 +49,17 @@ CORE: list[Callable] = [
 def test_core_case_on_postgresql(case: Callable, pg_store) -> None:
     assert pg_store.db.dialect == "postgresql"
     case(pg_store)
+
+
+def test_migration_gives_one_finding_exceptions_their_school_on_postgresql(pg_url: str) -> None:
+    from enforcer.store.connect import connect
+
+    db = connect(pg_url, Path.cwd(), 5.0, PASSWORD)
+    try:
+        by_fp, by_subject = test_exceptions.migrate_from_version_1(db)
+    finally:
+        db.close()
+    assert (by_fp.school, by_fp.kind, by_subject.school) == ("Ash Primary", "accepted-risk", None)
 
 
 def test_placeholders_leave_quoted_text_and_percent_alone() -> None:
