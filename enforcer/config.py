@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from enforcer.identity import Classifier, RoleMatcher, YearGroupRule
 from enforcer.model.errors import ConfigError, InputError
 from enforcer.model.values import Role
+from enforcer.saferegex import problem as pattern_problem
 from enforcer.sources import registry as source_types
 from enforcer.yamlfile import Located, MultiInputError, load_file, load_text, validate
 
@@ -270,6 +271,7 @@ def _build(doc: Located, path: str | None, base_dir: Path) -> Config:
     problems: list[InputError] = []
     seen: set[str] = set()
     schools: list[SchoolConfig] = []
+    _patterns(doc, model.identity, ("identity",), problems)
     if model.schools is not None:
         for key in ("sources", "school"):
             if key in doc.data:
@@ -281,6 +283,7 @@ def _build(doc: Located, path: str | None, base_dir: Path) -> Config:
             if entry.id in ids:
                 problems.append(doc.error(("schools", j, "id"), f"duplicate school id {entry.id!r}"))
             ids.add(entry.id)
+            _patterns(doc, entry.identity, ("schools", j, "identity"), problems)
             raw = doc.data["schools"][j]["sources"]
             built = _sources(doc, entry.sources, raw, ("schools", j, "sources"), seen, problems)
             schools.append(
@@ -312,6 +315,27 @@ def _build(doc: Located, path: str | None, base_dir: Path) -> Config:
     if problems:
         raise MultiInputError(problems)
     return Config(model, tuple(schools), path, base_dir)
+
+
+def _patterns(
+    doc: Located, ident: IdentityModel | None, prefix: tuple[str | int, ...], problems: list[InputError]
+) -> None:
+    """Identity patterns compile on the engine that will run them (enforcer.saferegex), checked
+    here so that a bad one is an error with its line before anything connects, not a failure
+    on the first account read."""
+    if ident is None:
+        return
+    for i, role in enumerate(ident.roles):
+        if role.pattern and role.value is not None:
+            why = pattern_problem(role.value, ignore_case=True)
+            if why:
+                loc = (*prefix, "roles", i, "value")
+                problems.append(doc.error(loc, f"invalid regular expression: {why}"))
+    if ident.year_group is not None:
+        why = pattern_problem(ident.year_group.pattern, ignore_case=True)
+        if why:
+            loc = (*prefix, "year_group", "pattern")
+            problems.append(doc.error(loc, f"invalid regular expression: {why}"))
 
 
 def _slug(name: str) -> str:

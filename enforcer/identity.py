@@ -4,17 +4,19 @@ Schools tell staff, pupils, volunteers and service accounts apart in different
 ways (an OU, a group, an attribute), so the configuration lists matchers and
 the first that matches wins. No match means ``Role.UNKNOWN``, which a pack rule
 reports: we never guess a role, since a guessed "pupil" would exempt a staff
-account from the staff password rules.
+account from the staff password rules. Patterns run on the project's one engine
+(``enforcer.saferegex``), so a value cannot make classification hang; the
+configuration refuses a pattern that engine cannot run, with file and line.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from enforcer.model.values import Role
+from enforcer.saferegex import compile_pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,7 @@ class RoleMatcher:
                 return False
             if self.value is not None:
                 if self.pattern:
-                    if not re.search(self.value, actual, re.IGNORECASE):
+                    if not compile_pattern(self.value, ignore_case=True).search(actual):
                         return False
                 elif actual.casefold() != self.value.casefold():
                     return False
@@ -114,12 +116,12 @@ def parse_year_group(raw: str, pattern: str = r"(-?\d+)") -> int | None:
     for word, value in _NAMED_YEARS.items():
         if len(word) > 2 and word in text.casefold():
             return value
-    m = re.search(pattern, text, re.IGNORECASE)
-    if not m:
+    number = compile_pattern(pattern, ignore_case=True).group(text, 1)
+    if number is None:  # no match, or a group that took no part: unknown, never a guess
         return None
     try:
-        return int(m.group(1))
-    except (IndexError, ValueError):
+        return int(number)
+    except ValueError:
         return None
 
 

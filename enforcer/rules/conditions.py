@@ -9,7 +9,6 @@ fail and an unknown fails, everything else unknown stays unknown and becomes an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,6 +30,7 @@ from enforcer.rules.operators import (
     minimum_for,
     version_unknown,
 )
+from enforcer.saferegex import PatternError, compile_pattern
 from enforcer.yamlfile import Located
 
 Getter = Callable[[Any, str], Any]
@@ -367,10 +367,10 @@ class Compiler:
             if not isinstance(value, str):
                 self._err(vloc, "value must be a regular expression (a string)")
                 return None
-            try:
-                return Leaf(key, op, re.compile(value), value)
-            except re.error as exc:
-                self._err(vloc, f"invalid regular expression: {exc}")
+            try:  # one engine for every supplied pattern (enforcer.saferegex): it never hangs
+                return Leaf(key, op, compile_pattern(value), value)
+            except PatternError as exc:
+                self._err(vloc, f"invalid regular expression: {exc.message}")
                 return None
         if arg == "versions":
             if isinstance(value, str):

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from enforcer.model.parse import ascii_int
+from enforcer.saferegex import Pattern
 
 # Field type families, derived from the model annotations (see rules.fields).
 BOOL, INT, STR, TIME, DATE, ENUM, LIST = "bool", "int", "str", "datetime", "date", "enum", "list"
@@ -72,8 +73,9 @@ def _contains(actual: tuple[str, ...], expected: str, _: Ctx) -> bool:
     return any(item.casefold() == want for item in actual)
 
 
-def _matches(actual: Any, pattern: re.Pattern[str], _: Ctx) -> bool:
-    return pattern.search(str(actual)) is not None
+def _matches(actual: Any, pattern: Pattern, _: Ctx) -> bool:
+    """On the project's one engine (enforcer.saferegex), which cannot hang on a value."""
+    return pattern.search(str(actual))
 
 
 @functools.lru_cache(maxsize=4096)
