@@ -57,7 +57,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     checked = check_all(config, pack.tracking_apps)
     for part in checked:
         if part.error is not None:
-            say(f"  {part.component}: FAILED: {part.error}")
+            why = "configuration" if part.error_exit == 2 else "cannot check"
+            say(f"  {part.component}: FAILED: {why}: {part.error}")
         for r in part.results:
             line = f"  {part.component}: {'ok' if r.ok else 'FAILED'}: {r.capability}: {r.detail}"
             say(line + (f" -> {r.consequence}" if r.consequence else ""))
@@ -67,7 +68,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 VERDICTS = {
-    0: "verdict: ready: every source, the store and the mail server are usable",
+    0: "verdict: ready: every source, the store and (when enabled) the mail server are usable",
     2: "verdict: the configuration is wrong (exit 2); fix it and check again",
     3: "verdict: NOT READY (exit 3): a run now would be incomplete or report findings as unknown",
 }

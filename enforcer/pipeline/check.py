@@ -104,7 +104,7 @@ def check_store(config: Config) -> list[CheckResult]:
                 raise _RollBack
         except _RollBack:
             pass  # the write worked and was taken back: exactly what the probe is for
-        return [CheckResult("store", True, f"{store.where}: schema version {version}, writable")]
+        return [CheckResult("open and write", True, f"{store.where}: schema version {version}, writable")]
 
 
 def check_mail(config: Config) -> list[CheckResult]:
