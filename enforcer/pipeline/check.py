@@ -38,7 +38,7 @@ class Checked:
     """One part of the set-up (a source, the store, the mail server) as the check found it."""
 
     component: str
-    """"name (type)" for a source, "store", "email"."""
+    """The source as ``name (type)``, or ``store``, or ``email``."""
     results: tuple[CheckResult, ...] = ()
     """One per capability; empty when the part could not be reached at all."""
     error: str | None = None
