@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from enforcer.model.errors import InputError, file_error
 from enforcer.model.values import RosterEntry
-from enforcer.sources.interface import BuildContext
+from enforcer.sources.interface import BuildContext, CheckResult
 
 
 class Columns(BaseModel):
@@ -204,9 +204,10 @@ class RosterSource:
     def collect(self) -> Iterator[RosterEntry]:
         yield from RosterReader(self.name, self.path, self.settings).rows()
 
-    def check(self) -> str:
+    def check(self) -> list[CheckResult]:
+        """Every row, not just the header: a bad row fails the run, so it should fail here first."""
         n = sum(1 for _ in self.collect())
-        return f"MIS roster {self.path.name}: {n} pupils"
+        return [CheckResult("roster file", True, f"MIS roster {self.path.name}: {n} pupils")]
 
 
 def build(name: str, settings: Settings, ctx: BuildContext) -> RosterSource:

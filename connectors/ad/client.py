@@ -190,6 +190,13 @@ class Client:
             raise SourceError(f"AD {self.settings.host}: the rootDSE is not readable")
         return entries[0].raw
 
+    def first(
+        self, base: str, flt: str, attributes: Sequence[str] = (), scope: str = ldap3.SUBTREE
+    ) -> Entry | None:
+        """One matching entry or None: a probe for ``config check`` that asks the DC for one entry
+        (size limit 1, which ldap3 reports as success), not for the whole directory."""
+        return next(self._resuming(base, flt, attributes, scope, paged=False, size_limit=1), None)
+
     def search(
         self,
         base: str,
@@ -214,7 +221,7 @@ class Client:
         return entries
 
     def _resuming(
-        self, base: str, flt: str, attributes: Sequence[str], scope: str, paged: bool
+        self, base: str, flt: str, attributes: Sequence[str], scope: str, paged: bool, size_limit: int = 0
     ) -> Iterator[Entry]:
         """The search itself (see ``search``).
 
@@ -226,7 +233,7 @@ class Client:
         while True:
             before = len(seen)
             try:
-                yield from self._search_once(base, flt, attributes, scope, paged, seen)
+                yield from self._search_once(base, flt, attributes, scope, paged, seen, size_limit)
                 return
             except (lx.LDAPNoSuchObjectResult, lx.LDAPInsufficientAccessRightsResult) as exc:
                 raise NotVisible(
@@ -254,7 +261,14 @@ class Client:
                 ) from None
 
     def _search_once(
-        self, base: str, flt: str, attributes: Sequence[str], scope: str, paged: bool, seen: set[str]
+        self,
+        base: str,
+        flt: str,
+        attributes: Sequence[str],
+        scope: str,
+        paged: bool,
+        seen: set[str],
+        size_limit: int = 0,
     ) -> Iterator[Entry]:
         conn = self.connection()
         cookie: bytes | None = None
@@ -266,6 +280,7 @@ class Client:
                 attributes=list(attributes) or [ldap3.NO_ATTRIBUTES],
                 paged_size=self.settings.page_size if paged else None,
                 paged_cookie=cookie,
+                size_limit=size_limit,
             )
             page = conn.response or []
             controls = (conn.result or {}).get("controls") or {}

@@ -17,13 +17,14 @@ from pathlib import Path
 import ldap3
 
 from connectors.ad import mapping as m
+from connectors.ad.check import check
 from connectors.ad.client import Client, NotVisible, escape
 from connectors.ad.remediate import ADRemediator
 from connectors.ad.settings import Settings
 from enforcer.actions.interface import ActionPlan, ActionResult
 from enforcer.identity import Classifier
 from enforcer.model.values import Account, Device, DomainPolicy, Record
-from enforcer.sources.interface import BuildContext
+from enforcer.sources.interface import BuildContext, CheckResult
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,11 @@ class ADSource:
         self._base: str | None = settings.base_dn
 
     # -- Source -----------------------------------------------------------------------------
-    def check(self) -> str:
-        base = self.base_dn()
-        return (
-            f"bound to {self.settings.host}:{self.settings.effective_port} ({self.settings.tls}), base {base}"
-        )
+    def check(self) -> list[CheckResult]:
+        try:
+            return check(self, DOMAIN_ATTRIBUTES, USER_FILTER)
+        finally:
+            self.client.close()
 
     def base_dn(self) -> str:
         if self._base is None:
@@ -114,7 +115,7 @@ class ADSource:
         if not found:
             raise NotVisible(f"AD {self.settings.host}: the domain root {base!r} is not readable")
         domain_raw = found[0].raw
-        psos = self._psos(base)
+        psos = self.read_psos(base)
         policy = m.domain_policy(
             self.name,
             base,
@@ -128,7 +129,7 @@ class ADSource:
         yield from self._devices()
 
     # -- pieces -----------------------------------------------------------------------------
-    def _psos(self, base: str) -> list[m.Pso] | None:
+    def read_psos(self, base: str) -> list[m.Pso] | None:
         """None when the bind account cannot see the Password Settings Container (unknown)."""
         container = f"CN=Password Settings Container,CN=System,{base}"
         try:

@@ -14,7 +14,7 @@ from datetime import datetime
 from connectors.demo.generator import DemoSchool, generate
 from connectors.demo.settings import Settings
 from enforcer.model.values import Record
-from enforcer.sources.interface import BuildContext
+from enforcer.sources.interface import BuildContext, CheckResult
 
 
 class DemoSource:
@@ -31,12 +31,13 @@ class DemoSource:
     def collect(self) -> Iterator[Record]:
         yield from self.school().records()
 
-    def check(self) -> str:
+    def check(self) -> list[CheckResult]:
         c = self.school().counts()
-        return (
+        detail = (
             f"built-in demo school {self.settings.school!r} (seed {self.settings.seed}): "
             f"{c['accounts']} accounts, {c['devices']} devices, {c['roster']} pupils on the roster"
         )
+        return [CheckResult("demo school", True, detail)]
 
 
 def build(name: str, settings: Settings, ctx: BuildContext) -> DemoSource:

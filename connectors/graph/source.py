@@ -18,7 +18,7 @@ from connectors.graph.remediate import GraphRemediator
 from connectors.graph.settings import Settings
 from enforcer.actions.interface import ActionPlan, ActionResult
 from enforcer.model.values import Record
-from enforcer.sources.interface import BuildContext
+from enforcer.sources.interface import BuildContext, CheckResult
 
 if TYPE_CHECKING:
     from connectors.graph.client import GraphClient
@@ -120,11 +120,12 @@ class GraphSource:
             if isinstance(raw, dict) and "id" in raw:
                 yield map_user(raw, uctx)
 
-    def check(self) -> str:
-        async def probe() -> str:
+    def check(self) -> list[CheckResult]:
+        from connectors.graph.check import check
+
+        async def probe() -> list[CheckResult]:
             async with self._client() as client:
-                await client.get("/users", {"$select": "id", "$top": 1})
-            return f"graph {self.name}: connected to {self.settings.base_url}, users readable"
+                return await check(client, self.ctx.tracking_apps)
 
         return run_async(probe())
 

@@ -42,7 +42,7 @@ from connectors.snapshot.codec import (  # noqa: F401 - re-exported for callers
 )
 from enforcer.model.errors import InputError, SourceError, file_error
 from enforcer.model.values import Record
-from enforcer.sources.interface import BuildContext
+from enforcer.sources.interface import BuildContext, CheckResult
 
 __all__ = [
     "FORMAT",
@@ -314,12 +314,13 @@ class SnapshotSource:
         """A bad or missing snapshot is the user's input error (exit 2), not a failed source."""
         yield from read_records(self.path, source=self.name)
 
-    def check(self) -> str:
+    def check(self) -> list[CheckResult]:
         h = read_header(self.path)
         exported = h.exported.isoformat() if h.exported else "an unknown time"
-        return (
+        detail = (
             f"snapshot of {h.school or 'an unnamed school'} (source {h.source or '?'}), exported {exported}"
         )
+        return [CheckResult("snapshot file", True, detail)]
 
 
 def build(name: str, settings: Settings, ctx: BuildContext) -> SnapshotSource:

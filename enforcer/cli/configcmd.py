@@ -9,9 +9,8 @@ from pathlib import Path
 
 from enforcer.cli.output import say
 from enforcer.config import load_config
-from enforcer.logs import redact
-from enforcer.model.errors import EnforcerError, UsageError
-from enforcer.pipeline.build import build_source
+from enforcer.model.errors import UsageError
+from enforcer.pipeline.check import check_all, verdict
 from enforcer.rules.loader import load_pack
 
 
@@ -44,6 +43,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """One line per capability, then the verdict; the exit-code contract is in
+    :mod:`enforcer.pipeline.check` (0 usable, 3 unreachable or findings would be unknown, 2
+    configuration wrong)."""
     config = load_config(args.config)
     pack = load_pack(config.model.policy, config.base_dir)
     print(
@@ -52,12 +54,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     )
     if args.offline:
         return 0
-    failed = 0
-    for sc in config.sources:
-        try:
-            source = build_source(config, sc, tracking_apps=pack.tracking_apps)
-            say(f"  {sc.name} ({sc.type}): ok: {source.check()}")
-        except EnforcerError as exc:
-            failed += 1
-            say(f"  {sc.name} ({sc.type}): FAILED: {redact(str(exc))}")
-    return 3 if failed else 0
+    checked = check_all(config, pack.tracking_apps)
+    for part in checked:
+        if part.error is not None:
+            why = "configuration" if part.error_exit == 2 else "cannot check"
+            say(f"  {part.component}: FAILED: {why}: {part.error}")
+        for r in part.results:
+            line = f"  {part.component}: {'ok' if r.ok else 'FAILED'}: {r.capability}: {r.detail}"
+            say(line + (f" -> {r.consequence}" if r.consequence else ""))
+    code = verdict(checked)
+    say(VERDICTS[code])
+    return code
+
+
+VERDICTS = {
+    0: "verdict: ready: every source, the store and (when enabled) the mail server are usable",
+    2: "verdict: the configuration is wrong (exit 2); fix it and check again",
+    3: "verdict: NOT READY (exit 3): a run now would be incomplete or report findings as unknown",
+}

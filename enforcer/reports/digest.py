@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -23,6 +24,7 @@ from enforcer.model.errors import ConfigError, EnforcerError
 from enforcer.model.values import Finding, RunResult
 from enforcer.reports.common import change_line, idle_warning, scrub, visible
 from enforcer.secrets import read_secret
+from enforcer.sources.interface import CheckResult
 from enforcer.store.diff import RunDiff
 
 TOP_NEW = 10
@@ -123,13 +125,14 @@ def compose(
     return msg
 
 
-def send(
-    msg: EmailMessage, email: EmailModel, *, ssl_context: ssl.SSLContext | None = None, timeout: float = 30.0
-) -> None:
-    """Deliver ``msg``; every failure becomes a one-line :class:`DigestError`."""
-    recipients: Sequence[str] = email.recipients
-    if not recipients:
-        raise ConfigError("email: no recipients configured")
+@contextmanager
+def connected(
+    email: EmailModel, *, ssl_context: ssl.SSLContext | None = None, timeout: float = 30.0
+) -> Iterator[smtplib.SMTP]:
+    """An SMTP session past EHLO, STARTTLS (when configured) and AUTH (when credentials are),
+    closed with QUIT. Shared by :func:`send` and :func:`check` so that ``config check`` walks
+    the very steps the morning's digest will; every failure becomes a one-line
+    :class:`DigestError`, including those the caller's block raises from ``smtplib``."""
     if not email.starttls and email.host not in LOOPBACK:
         log.warning(
             "email: STARTTLS is off (allow_plaintext): the SMTP password and the findings "
@@ -151,7 +154,7 @@ def send(
                 smtp.ehlo()
             if user is not None:
                 smtp.login(user, password or "")
-            refused = smtp.send_message(msg, from_addr=email.sender, to_addrs=list(recipients))
+            yield smtp
     except smtplib.SMTPAuthenticationError:
         raise DigestError(f"SMTP server {email.host}:{email.port} refused the username or password") from None
     except (smtplib.SMTPException, ssl.SSLError) as exc:
@@ -160,5 +163,31 @@ def send(
         raise DigestError(
             f"cannot reach SMTP server {email.host}:{email.port}: {exc.strerror or exc}"
         ) from None
+
+
+def send(
+    msg: EmailMessage, email: EmailModel, *, ssl_context: ssl.SSLContext | None = None, timeout: float = 30.0
+) -> None:
+    """Deliver ``msg``; every failure becomes a one-line :class:`DigestError`."""
+    recipients: Sequence[str] = email.recipients
+    if not recipients:
+        raise ConfigError("email: no recipients configured")
+    with connected(email, ssl_context=ssl_context, timeout=timeout) as smtp:
+        refused = smtp.send_message(msg, from_addr=email.sender, to_addrs=list(recipients))
     if refused:
         raise DigestError(f"SMTP server refused: {', '.join(sorted(refused))}")
+
+
+def check(
+    email: EmailModel, *, ssl_context: ssl.SSLContext | None = None, timeout: float = 30.0
+) -> list[CheckResult]:
+    """Connect, EHLO, STARTTLS and AUTH as :func:`send` would, then QUIT; nothing is sent.
+
+    Raises :class:`DigestError` when any step fails, :class:`ConfigError` with no recipients."""
+    if not email.recipients:
+        raise ConfigError("email: no recipients configured")
+    with connected(email, ssl_context=ssl_context, timeout=timeout):
+        pass
+    steps = ["EHLO"] + (["STARTTLS"] if email.starttls else []) + (["AUTH"] if email.username else [])
+    detail = f"{email.host}:{email.port} accepted {', '.join(steps)} (nothing sent)"
+    return [CheckResult("mail server", True, detail)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +11,26 @@ from typing import Any, Protocol, runtime_checkable
 from enforcer.actions.interface import ActionPlan, ActionResult
 from enforcer.identity import Classifier
 from enforcer.model.values import Record
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One capability of a source (or the store, or the mail server) as ``config check`` found it.
+
+    Why per capability: a bind that succeeds says nothing about what the account may read, and
+    an unreadable part (BitLocker recovery objects, one Graph area) turns findings into
+    "unknown" or fails the run; the administrator must see which part, and what it will cost,
+    before the night's run.
+    """
+
+    capability: str
+    """What was tried, in a few words ("bind", "BitLocker recovery objects", "managed devices")."""
+    ok: bool
+    """False when the run would fail or report findings as unknown because of it."""
+    detail: str
+    """What was found (counts, where); never a secret."""
+    consequence: str | None = None
+    """What this does to the findings, when it costs something ("encryption unknown on ...")."""
 
 
 @runtime_checkable
@@ -27,8 +47,13 @@ class Source(Protocol):
 
     def collect(self) -> Iterator[Record]: ...
 
-    def check(self) -> str:
-        """Test the connection for ``enforcer config check``; return a one-line summary."""
+    def check(self) -> Sequence[CheckResult]:
+        """Exercise each capability ``collect`` relies on, cheaply, for ``enforcer config check``.
+
+        Raises :class:`enforcer.model.errors.SourceError` when the source cannot be reached
+        at all (no connection, bind or token refused); a capability that is reachable but not
+        readable is a result with ``ok=False`` and its consequence, never an exception.
+        """
         ...
 
 

@@ -29,7 +29,8 @@ def test_no_configuration_means_the_demo_school(school: DemoSchool) -> None:
     source = _build(load_config(None))
     assert isinstance(source, Source) and source.type == "demo"
     assert list(source.collect()) == list(school.records())
-    assert "250 devices" in source.check()
+    (result,) = source.check()
+    assert result.ok and "250 devices" in result.detail
 
 
 def test_demo_settings_are_validated_with_line_numbers(tmp_path: Path) -> None:
@@ -55,7 +56,8 @@ def test_snapshot_source_reads_relative_to_the_config(tmp_path: Path, school: De
     assert isinstance(source, Source)
     got = list(source.collect())
     assert len(got) == len(list(school.records())) and {r.source for r in got} == {"offline"}
-    assert "Demo Primary School" in source.check()
+    (result,) = source.check()
+    assert result.ok and "Demo Primary School" in result.detail
     cfg.write_text("sources:\n  - name: offline\n    type: snapshot\n    path: data/nope.jsonl\n")
     with pytest.raises(InputError, match="not found"):
         list(_build(load_config(cfg)).collect())

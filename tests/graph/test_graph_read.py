@@ -234,8 +234,9 @@ def test_no_inventory_probe_means_no_false(make_source):
 
 
 def test_check_reports_the_connection(make_source, server: GraphServer):
-    assert "connected" in make_source().check()
-    assert server.requests_to(r"/v1.0/users$")[-1].query == {"$select": "id", "$top": "1"}
+    results = make_source().check()
+    assert results[0].capability == "token" and all(r.ok for r in results)
+    assert server.requests_to(r"/v1.0/users$")[0].query == {"$select": "id", "$top": "1"}
 
 
 def test_collect_works_when_called_from_async_code(make_source):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from enforcer.model.errors import SourceError
 from enforcer.model.values import Record
-from enforcer.sources.interface import BuildContext
+from enforcer.sources.interface import BuildContext, CheckResult
 
 
 class Settings(BaseModel):
@@ -27,8 +27,8 @@ class EchoSource:
         raise SourceError(f"{self.name}: server said: invalid credentials for password {self._secret!r}")
         yield  # pragma: no cover - a generator that fails on its first step
 
-    def check(self) -> str:
-        return "echo"
+    def check(self) -> list[CheckResult]:
+        raise SourceError(f"{self.name}: bind refused for password {self._secret!r}")
 
 
 def build(name: str, settings: Settings, ctx: BuildContext) -> EchoSource:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
 from enforcer.model.errors import ConfigError, SourceError
 from enforcer.model.values import Account, Record, Role
-from enforcer.sources.interface import BuildContext
+from enforcer.sources.interface import BuildContext, CheckResult
 
 
 class Settings(BaseModel):
@@ -45,7 +45,7 @@ class FailingSource:
         if self.settings.fail:
             raise SourceError(f"{self.name}: connection dropped after {self.settings.fail_after} objects")
 
-    def check(self) -> str:
+    def check(self) -> list[CheckResult]:
         raise SourceError("unreachable")
 
     # A remediator that only records what it was asked to do.
