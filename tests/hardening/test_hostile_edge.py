@@ -219,4 +219,4 @@ def test_a_full_disk_before_the_run(tmp_path: Path) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
-    assert f"cannot write lock file {home / 'run.lock'}" in done.stderr
+    assert f"cannot write lock file {home / 'enforcer.db.run.lock'}" in done.stderr
