@@ -90,7 +90,9 @@ class ADRemediator(BaseRemediator):
             changes = {"pwdLastSet": [(ldap3.MODIFY_REPLACE, [value])]}
             new: dict[str, Any] = {"pwdLastSet": value}
             note = (
-                " (AD records the current time; the original date cannot be written back)"
+                " - PARTLY: the original password date cannot be written back over LDAP, so AD now "
+                "records today and the password age rule will pass until the password really changes; "
+                "check this account by hand"
                 if value == -1
                 else ""
             )
