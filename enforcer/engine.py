@@ -9,17 +9,16 @@ themselves are answered in ``finish`` once every account has been seen.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from enforcer.model.frozen import builder
 from enforcer.identity import year_group_from_birth
+from enforcer.model.frozen import builder
 from enforcer.model.values import (
+    FINGERPRINT_CHARS,
     KIND_OF,
     Account,
-    Device,
     Finding,
     Record,
     Role,
@@ -28,11 +27,15 @@ from enforcer.model.values import (
     Subject,
     SubjectKind,
     fingerprint,
+    fingerprint_rule_hash,
+    fingerprint_subject_part,
+    subject_fields,
 )
 from enforcer.rules.checks import CHECKS, CheckState
 from enforcer.rules.conditions import Trace
 from enforcer.rules.model import Pack, Rule
 from enforcer.rules.operators import Ctx
+from enforcer.rules.roster import RosterIndex
 
 _UNSET = object()
 # Positional constructors that skip the frozen dataclasses' per-field ``object.__setattr__``:
@@ -40,29 +43,6 @@ _UNSET = object()
 _new_finding = builder(Finding)
 _new_subject = builder(Subject)
 _new_ctx = builder(Ctx)
-
-
-class RosterIndex:
-    """Pupils by MIS id and by username, for reconciling accounts."""
-
-    def __init__(self, entries: Sequence[RosterEntry]) -> None:
-        self.entries = tuple(entries)
-        self.by_id = {e.pupil_id.casefold(): e for e in self.entries}
-        self.by_username = {e.username.casefold(): e for e in self.entries if e.username}
-
-    def match(self, account: Account) -> RosterEntry | None:
-        if account.external_id:
-            hit = self.by_id.get(account.external_id.casefold())
-            if hit:
-                return hit
-        for name in (account.username, account.upn):
-            if name:
-                hit = self.by_username.get(name.casefold()) or self.by_username.get(
-                    name.casefold().split("@", 1)[0]
-                )
-                if hit:
-                    return hit
-        return None
 
 
 class Engine:
@@ -96,8 +76,8 @@ class Engine:
         # Per kind, what each rule needs at evaluation time, looked up once here, not per record.
         # Rules often share a selector (three staff rules, three pupil rules): each distinct one
         # gets a slot, and a record's answer is remembered per slot while it is evaluated.
-        # The fingerprint's rule part (``models.fingerprint`` hashes rule id, then the subject) is
-        # hashed once per rule here; each finding copies it and adds the subject's bytes.
+        # The fingerprint's rule part (``fingerprint_rule_hash``) is hashed once per rule here;
+        # each finding copies it and adds the subject's bytes (``fingerprint_subject_part``).
         self._plan: dict[SubjectKind, list[tuple[Rule, Any, int, Any, bool, CheckState | None, Any]]] = {}
         self._slots: dict[SubjectKind, int] = {}
         for kind, rules in self.by_kind.items():
@@ -119,7 +99,7 @@ class Engine:
                         r.expect,
                         "roster" in r.needs,
                         self.states.get(r.id),
-                        hashlib.sha256((r.id + "\x1f").encode("utf-8", "surrogatepass")),
+                        fingerprint_rule_hash(r.id),
                     )
                 )
             self._plan[kind] = plan
@@ -252,7 +232,7 @@ class Engine:
                         "ok",
                         rule.clause,
                         rule.remediation,
-                        h.hexdigest()[:20],
+                        h.hexdigest()[:FINGERPRINT_CHARS],
                         None,
                     )
                 )
@@ -312,26 +292,12 @@ class Engine:
 
 
 def _subject_of(record: Any) -> Subject:
-    """``Subject.of(record)``, built without the frozen ``__init__`` for the common record types."""
-    cls = type(record)
-    if cls is Account:
-        return _new_subject(
-            SubjectKind.ACCOUNT,
-            record.id,
-            record.username or record.upn or record.display_name,
-            record.source,
-            None,
-        )
-    if cls is Device:
-        return _new_subject(SubjectKind.DEVICE, record.id, record.name, record.source, record.assigned_user)
-    if cls is RosterEntry:
-        return _new_subject(SubjectKind.PUPIL, record.pupil_id, record.name, record.source, None)
-    return Subject.of(record)
+    """``Subject.of(record)``, from the same ``subject_fields``, without the frozen ``__init__``."""
+    return _new_subject(*subject_fields(record))
 
 
-def _subject_bytes(subject: Subject) -> bytes:
-    """The subject's part of ``models.fingerprint``'s input, encoded the same way."""
-    return "\x1f".join((subject.kind._value_, subject.source, subject.id)).encode("utf-8", "surrogatepass")
+_subject_bytes = fingerprint_subject_part
+"""The subject's part of ``fingerprint``'s input, made once per record."""
 
 
 def evaluate(
