@@ -89,7 +89,7 @@ def minimum_for(minimums: Mapping[str, str], record: Any) -> str | None:
     """The pack's minimum version for this record's platform (``*`` as a fallback)."""
     platform = getattr(record, "platform", None)
     key = platform.value if isinstance(platform, StrEnum) else None
-    return minimums.get(key) if key in minimums else minimums.get("*")
+    return minimums[key] if key is not None and key in minimums else minimums.get("*")
 
 
 def _version_at_least(actual: str, minimums: Mapping[str, str], ctx: Ctx) -> bool:
