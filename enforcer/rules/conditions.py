@@ -34,32 +34,25 @@ class Trace:
 
 
 class Condition:
+    """A node of a compiled condition; ``evaluate`` is the plain path and the definition.
+
+    The engine's hot path asks trace-free twins of ``evaluate`` compiled from the same tree
+    (``enforcer.fast.conditions``); they must give the same answers, and a test holds them to it.
+    """
+
     def evaluate(self, record: Any, get: Getter, ctx: Ctx, trace: Trace) -> bool | None:
         raise NotImplementedError
-
-    def test(self, record: Any, get: Getter, ctx: Ctx) -> bool | None:
-        """The same answer as ``evaluate`` without recording evidence or messages.
-
-        Why: most ``where`` selectors answer False (a staff rule meets a pupil) and their
-        trace is thrown away, so the engine asks this first and builds a trace only when it
-        will be shown; at a million records that is most of the evaluation time.
-        """
-        raise NotImplementedError
-
-    def passes(self, record: Any, get: Getter, ctx: Ctx) -> dict[str, Any] | None:
-        """``evaluate``'s evidence if it would answer True; None otherwise or if not cheaply known
-        (then ask ``evaluate``). Why: most expectations pass; a Trace each was a cost at 1M."""
-        return None
 
     def keys(self) -> set[str]:
         raise NotImplementedError
 
 
-_PLAIN = frozenset({str, int, bool, float, type(None)})
+PLAIN = frozenset({str, int, bool, float, type(None)})
+"""Types that are already JSON-safe: evidence values of these types are stored as they are."""
 
 
-def _json_safe(value: Any) -> Any:
-    if type(value) in _PLAIN:  # the common case, checked first: this runs for every evidence value
+def json_safe(value: Any) -> Any:
+    if type(value) in PLAIN:  # the common case, checked first: this runs for every evidence value
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -77,66 +70,49 @@ class Leaf(Condition):
     arg: Any
     shown: Any
     """The expected value as written in the pack, for messages."""
-    _operator: Operator = field(init=False, repr=False, compare=False)
-    _version: bool = field(init=False, repr=False, compare=False)
-    _age: bool = field(init=False, repr=False, compare=False)
+    operator: Operator = field(init=False, repr=False, compare=False)
+    is_version: bool = field(init=False, repr=False, compare=False)
+    """A version comparison, which is unknown when either version cannot be read."""
+    is_age: bool = field(init=False, repr=False, compare=False)
+    """An age test, which is unknown for a time in the future and records the age as evidence."""
+    derived: bool = field(init=False, repr=False, compare=False)
+    """The key is worked out by the engine (``roster.*``, ``year_group``), not read off the record."""
     _age_key: str = field(init=False, repr=False, compare=False)
     _shown_text: str = field(init=False, repr=False, compare=False)
-    _derived: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Resolved once here rather than per record: the table lookup and the string tests on
         # the operator's name were a measurable share of evaluating a million records.
-        self._operator = OPERATORS[self.op]
-        self._version = self.op == "version_at_least"
-        self._age = self.op.startswith("age_at")
+        self.operator = OPERATORS[self.op]
+        self.is_version = self.op == "version_at_least"
+        self.is_age = self.op.startswith("age_at")
+        self.derived = self.key in DERIVED_KEYS
         self._age_key = f"{self.key}_age_days"
         self._shown_text = _show(self.shown)
-        self._derived = self.key in DERIVED_KEYS
-
-    def test(self, record: Any, get: Getter, ctx: Ctx) -> bool | None:
-        actual = get(record, self.key) if self._derived else getattr(record, self.key, None)
-        if actual is None:
-            return None
-        if self._version and version_unknown(actual, self.arg, record):
-            return None
-        if self._age and age_unknown(actual, ctx.now):
-            return None
-        return bool(self._operator.test(actual, self.arg, ctx))
-
-    def passes(self, record: Any, get: Getter, ctx: Ctx) -> dict[str, Any] | None:
-        if self._age:  # its evidence also holds the age in days: left to evaluate()
-            return None
-        actual = get(record, self.key) if self._derived else getattr(record, self.key, None)
-        if actual is None or (self._version and version_unknown(actual, self.arg, record)):
-            return None
-        if not self._operator.test(actual, self.arg, ctx):
-            return None
-        return {self.key: actual if type(actual) in _PLAIN else _json_safe(actual)}
 
     def evaluate(self, record: Any, get: Getter, ctx: Ctx, trace: Trace) -> bool | None:
-        actual = get(record, self.key) if self._derived else getattr(record, self.key, None)
-        operator = self._operator
+        actual = get(record, self.key) if self.derived else getattr(record, self.key, None)
+        operator = self.operator
         if actual is None:
             trace.evidence[self.key] = None
             why = getattr(record, "notes", {}).get(self.key)
             trace.unknown.append(f"{self.key} is unknown" + (f" ({why})" if why else ""))
             return None
-        if self._version:
+        if self.is_version:
             why = version_unknown(actual, self.arg, record)
             if why:
                 trace.evidence[self.key] = actual
                 trace.unknown.append(why)
                 return None
-        if self._age:
+        if self.is_age:
             why = age_unknown(actual, ctx.now)
             if why:
-                trace.evidence[self.key] = _json_safe(actual)
+                trace.evidence[self.key] = json_safe(actual)
                 trace.unknown.append(f"{self.key}: {why}")
                 return None
         ok = operator.test(actual, self.arg, ctx)
         shown_actual: Any = actual
-        if self._age:
+        if self.is_age:
             days = (
                 (ctx.now - actual).total_seconds() / 86400
                 if isinstance(actual, datetime)
@@ -144,9 +120,9 @@ class Leaf(Condition):
             )
             shown_actual = int(days)
             trace.evidence[self._age_key] = shown_actual
-        trace.evidence[self.key] = actual if type(actual) in _PLAIN else _json_safe(actual)
+        trace.evidence[self.key] = actual if type(actual) in PLAIN else json_safe(actual)
         if not ok:
-            expected = _show(minimum_for(self.arg, record)) if self._version else self._shown_text
+            expected = _show(minimum_for(self.arg, record)) if self.is_version else self._shown_text
             trace.failed.append(
                 operator.describe.format(key=self.key, actual=_show(shown_actual), expected=expected)
             )
@@ -157,9 +133,9 @@ class Leaf(Condition):
 
 
 def _show(value: Any) -> str:
-    value = _json_safe(value)
+    value = json_safe(value)
     if isinstance(value, list):
-        return "[" + ", ".join(str(_json_safe(v)) for v in value) + "]"
+        return "[" + ", ".join(str(json_safe(v)) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
@@ -180,25 +156,6 @@ class All(Condition):
             if r is None:
                 result = None
         return result
-
-    def test(self, record: Any, get: Getter, ctx: Ctx) -> bool | None:
-        result: bool | None = True
-        for part in self.parts:
-            r = part.test(record, get, ctx)
-            if r is False:
-                return False
-            if r is None:
-                result = None
-        return result
-
-    def passes(self, record: Any, get: Getter, ctx: Ctx) -> dict[str, Any] | None:
-        evidence: dict[str, Any] = {}
-        for part in self.parts:
-            found = part.passes(record, get, ctx)
-            if found is None:
-                return None
-            evidence.update(found)
-        return evidence
 
     def keys(self) -> set[str]:
         return set().union(*(p.keys() for p in self.parts))
@@ -223,16 +180,6 @@ class Any_(Condition):
                 trace.failed.extend(sub.failed)
         return result
 
-    def test(self, record: Any, get: Getter, ctx: Ctx) -> bool | None:
-        result: bool | None = False
-        for part in self.parts:
-            r = part.test(record, get, ctx)
-            if r is True:
-                return True
-            if r is None:
-                result = None
-        return result
-
     def keys(self) -> set[str]:
         return set().union(*(p.keys() for p in self.parts))
 
@@ -250,10 +197,6 @@ class Not(Condition):
             trace.failed.append("the condition under 'not' holds")
             return False
         return None if r is None else True
-
-    def test(self, record: Any, get: Getter, ctx: Ctx) -> bool | None:
-        r = self.part.test(record, get, ctx)
-        return None if r is None else not r
 
     def keys(self) -> set[str]:
         return self.part.keys()
