@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from enforcer.sources.interface import BuildContext
 from enforcer.actions.interface import ActionPlan, ActionResult, Outcome
 from enforcer.model.errors import ConfigError, SourceError
 from enforcer.model.values import Account, Record, Role
+from enforcer.sources.interface import BuildContext
 
 
 class Settings(BaseModel):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from enforcer.sources import registry as sources
 from enforcer.cli.main import main
+from enforcer.sources import registry as sources
 
 AS_OF = ["--as-of", "2026-11-22"]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from enforcer.sources import registry as sources
 from enforcer.cli.main import main
+from enforcer.sources import registry as sources
 from tests.unit.failing_source import FailingSource
 
 PACK = """
