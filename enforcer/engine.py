@@ -9,17 +9,18 @@ themselves are answered in ``finish`` once every account has been seen.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from enforcer.fast.conditions import Passing, Selector, passing, selector
+from enforcer.fast.findings import new_ctx, new_finding, rule_hash, subject_of, subject_part
 from enforcer.identity import year_group_from_birth
-from enforcer.model.frozen import builder
 from enforcer.model.values import (
+    FINGERPRINT_CHARS,
     KIND_OF,
     Account,
-    Device,
     Finding,
     Record,
     Role,
@@ -30,39 +31,46 @@ from enforcer.model.values import (
     fingerprint,
 )
 from enforcer.rules.checks import CHECKS, CheckState
-from enforcer.rules.conditions import Trace
+from enforcer.rules.conditions import Condition, Getter, Trace
 from enforcer.rules.model import Pack, Rule
 from enforcer.rules.operators import Ctx
+from enforcer.rules.roster import RosterIndex
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
 _UNSET = object()
-# Positional constructors that skip the frozen dataclasses' per-field ``object.__setattr__``:
-# at about six findings per object these were the largest cost left (see enforcer.model.frozen).
-_new_finding = builder(Finding)
-_new_subject = builder(Subject)
-_new_ctx = builder(Ctx)
+Judge = Callable[[Any, Getter, Ctx, Trace], bool | None]
 
 
-class RosterIndex:
-    """Pupils by MIS id and by username, for reconciling accounts."""
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One rule as ``Engine._evaluate`` runs it, worked out once per engine, not per record."""
 
-    def __init__(self, entries: Sequence[RosterEntry]) -> None:
-        self.entries = tuple(entries)
-        self.by_id = {e.pupil_id.casefold(): e for e in self.entries}
-        self.by_username = {e.username.casefold(): e for e in self.entries if e.username}
+    rule: Rule
+    slot: int
+    """Where the rule's selector's answer is kept for the record being evaluated (rules often
+    share a selector: three staff rules, three pupil rules); -1 when the rule has none."""
+    passes: Passing | None
+    """The expectation's trace-free pass (``enforcer.fast.conditions``); None: always judge."""
+    judge: Judge
+    """The plain path: the expectation's ``evaluate``, or the named check's verdict, with a Trace."""
+    fingerprint_head: _Hash
+    """The fingerprint's hash after the rule's part (``enforcer.fast.findings.rule_hash``)."""
 
-    def match(self, account: Account) -> RosterEntry | None:
-        if account.external_id:
-            hit = self.by_id.get(account.external_id.casefold())
-            if hit:
-                return hit
-        for name in (account.username, account.upn):
-            if name:
-                hit = self.by_username.get(name.casefold()) or self.by_username.get(
-                    name.casefold().split("@", 1)[0]
-                )
-                if hit:
-                    return hit
-        return None
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Per kind of record, the rules to run and their distinct selectors."""
+
+    steps: tuple[Step, ...]
+    """Every rule of the kind, in pack order."""
+    without_roster: tuple[Step, ...]
+    """The same, less the rules that need the roster (for records answered before it is known)."""
+    wheres: tuple[Condition, ...]
+    """The distinct selectors (``rule.where``), by slot, for the plain path's messages."""
+    selectors: tuple[Selector, ...]
+    """The same by slot, trace-free (``enforcer.fast.conditions.selector``)."""
 
 
 class Engine:
@@ -93,37 +101,33 @@ class Engine:
             r.id: CHECKS[r.check].start(r.check_params) for r in self.rules if r.check
         }
         self._observers = [state.observe for state in self.states.values()]
-        # Per kind, what each rule needs at evaluation time, looked up once here, not per record.
-        # Rules often share a selector (three staff rules, three pupil rules): each distinct one
-        # gets a slot, and a record's answer is remembered per slot while it is evaluated.
-        # The fingerprint's rule part (``models.fingerprint`` hashes rule id, then the subject) is
-        # hashed once per rule here; each finding copies it and adds the subject's bytes.
-        self._plan: dict[SubjectKind, list[tuple[Rule, Any, int, Any, bool, CheckState | None, Any]]] = {}
-        self._slots: dict[SubjectKind, int] = {}
-        for kind, rules in self.by_kind.items():
-            selectors: list[Any] = []
-            plan = []
-            for r in rules:
-                if r.check is None and r.expect is None:
-                    raise ValueError(f"rule {r.id} has neither a check nor an expectation")
-                slot = -1
-                if r.where is not None:
-                    slot = next((i for i, w in enumerate(selectors) if w == r.where), len(selectors))
-                    if slot == len(selectors):
-                        selectors.append(r.where)
-                plan.append(
-                    (
-                        r,
-                        r.where,
-                        slot,
-                        r.expect,
-                        "roster" in r.needs,
-                        self.states.get(r.id),
-                        hashlib.sha256((r.id + "\x1f").encode("utf-8", "surrogatepass")),
-                    )
-                )
-            self._plan[kind] = plan
-            self._slots[kind] = len(selectors)
+        self._plan = {kind: self._plan_for(rules) for kind, rules in self.by_kind.items()}
+
+    def _plan_for(self, rules: list[Rule]) -> Plan:
+        """What each rule needs at evaluation time, looked up once here rather than per record."""
+        wheres: list[Condition] = []
+        steps = []
+        for r in rules:
+            if r.check is None and r.expect is None:
+                raise ValueError(f"rule {r.id} has neither a check nor an expectation")
+            slot = -1
+            if r.where is not None:
+                slot = next((i for i, w in enumerate(wheres) if w == r.where), len(wheres))
+                if slot == len(wheres):
+                    wheres.append(r.where)
+            state = self.states.get(r.id)
+            if state is not None:
+                passes, judge = None, _check_judge(state)
+            else:
+                assert r.expect is not None  # refused above: a rule has a check or an expectation
+                passes, judge = passing(r.expect), r.expect.evaluate
+            steps.append(Step(r, slot, passes, judge, rule_hash(r.id)))
+        return Plan(
+            tuple(steps),
+            tuple(s for s in steps if "roster" not in s.rule.needs),
+            tuple(wheres),
+            tuple(selector(w) for w in wheres),
+        )
 
     def evaluated_rules(self) -> tuple[str, ...]:
         """After ``finish``: the rules that really ran (roster rules need a complete roster)."""
@@ -178,43 +182,45 @@ class Engine:
     def evaluate(self, record: Record) -> list[Finding]:
         for observe in self._observers:
             observe(record)
-        cls = type(record)
-        if cls is RosterEntry or isinstance(record, RosterEntry):
-            self._entries.append(record)  # type: ignore[arg-type]
+        if isinstance(record, RosterEntry):
+            self._entries.append(record)
             return []  # answered in finish(), after every account has been observed
-        if (cls is Account or isinstance(record, Account)) and record.role is Role.PUPIL:  # type: ignore[union-attr]
-            self._deferred.append(record)  # type: ignore[arg-type]
+        if isinstance(record, Account) and record.role is Role.PUPIL:
+            self._deferred.append(record)
             return []
-        return self._evaluate(record, KIND_OF[cls], with_roster=False)
+        return self._evaluate(record, KIND_OF[type(record)], with_roster=False)
 
     def _evaluate(self, record: Any, kind: SubjectKind, with_roster: bool) -> list[Finding]:
         """Every applicable rule's finding for one record: the hot path at a million records.
 
-        Passing findings (almost all of them) are built inline, and the fingerprint is finished
-        from the rule's pre-hashed prefix and the subject's bytes, made once per record.
+        The fast paths it takes are in ``enforcer.fast``: trace-free selectors and passes first,
+        ``Condition.evaluate`` with a Trace only for a finding whose messages will be shown;
+        passing findings (almost all of them) built positionally, their fingerprints finished
+        from the rule's pre-hashed part and the subject's bytes, made once per record.
         """
         out: list[Finding] = []
         subject: Subject | None = None
         tail = b""
-        ctx = _new_ctx(self.now, record)
+        ctx = new_ctx(self.now, record)
         get = self.get
-        answers: list[Any] = [_UNSET] * self._slots[kind]
-        for rule, where, slot, expect, needs_roster, state, prefix in self._plan[kind]:
-            if needs_roster and not with_roster:
-                continue
-            if where is not None:
-                # test() first: most selectors answer False and their messages are never shown.
+        plan = self._plan[kind]
+        selectors = plan.selectors
+        answers: list[Any] = [_UNSET] * len(selectors)
+        for step in plan.steps if with_roster else plan.without_roster:
+            slot = step.slot
+            if slot >= 0:
                 applies = answers[slot]
                 if applies is _UNSET:
-                    applies = answers[slot] = where.test(record, get, ctx)
+                    applies = answers[slot] = selectors[slot](record, get, ctx)
                 if applies is False:
                     continue
                 if applies is None:
+                    rule = step.rule
                     trace = Trace()
-                    where.evaluate(record, get, ctx, trace)
+                    plan.wheres[slot].evaluate(record, get, ctx, trace)
                     if subject is None:
-                        subject = _subject_of(record)
-                        tail = _subject_bytes(subject)
+                        subject = subject_of(record)
+                        tail = subject_part(subject)
                     out.append(
                         self._finding(
                             rule, subject, Status.ERROR, trace, "could not tell whether this rule applies: "
@@ -223,26 +229,25 @@ class Engine:
                     continue
             # A passing expectation hands over its evidence without a Trace; anything else is
             # evaluated again with one (its messages are shown): that is about 2% of findings.
-            evidence = expect.passes(record, get, ctx) if state is None else None
+            rule = step.rule
+            passes = step.passes
+            evidence = passes(record, get, ctx) if passes is not None else None
             if evidence is None:
                 trace = Trace()
-                verdict = (
-                    state.verdict(record, trace)
-                    if state is not None
-                    else expect.evaluate(record, get, ctx, trace)
-                )
+                verdict = step.judge(record, get, ctx, trace)
                 evidence = trace.evidence
             else:
                 verdict = True
             if subject is None:
-                subject = _subject_of(record)
-                tail = _subject_bytes(subject)
+                subject = subject_of(record)
+                tail = subject_part(subject)
             if verdict is True:
-                h = prefix.copy()
-                h.update(tail)
+                # fingerprint(rule.id, subject), finished from the rule's hash (enforcer.fast.findings).
+                digest = step.fingerprint_head.copy()
+                digest.update(tail)
                 # Positional, in Finding's field order (tests/scale checks every field's place).
                 out.append(
-                    _new_finding(
+                    new_finding(
                         rule.id,
                         rule.title,
                         Status.PASS,
@@ -252,7 +257,7 @@ class Engine:
                         "ok",
                         rule.clause,
                         rule.remediation,
-                        h.hexdigest()[:20],
+                        digest.hexdigest()[:FINGERPRINT_CHARS],
                         None,
                     )
                 )
@@ -296,7 +301,7 @@ class Engine:
         else:
             message = prefix or "could not evaluate: "
             message += "; ".join(dict.fromkeys(trace.unknown)) or "a value is unknown"
-        return _new_finding(
+        return new_finding(
             rule.id,
             rule.title,
             status,
@@ -311,27 +316,13 @@ class Engine:
         )
 
 
-def _subject_of(record: Any) -> Subject:
-    """``Subject.of(record)``, built without the frozen ``__init__`` for the common record types."""
-    cls = type(record)
-    if cls is Account:
-        return _new_subject(
-            SubjectKind.ACCOUNT,
-            record.id,
-            record.username or record.upn or record.display_name,
-            record.source,
-            None,
-        )
-    if cls is Device:
-        return _new_subject(SubjectKind.DEVICE, record.id, record.name, record.source, record.assigned_user)
-    if cls is RosterEntry:
-        return _new_subject(SubjectKind.PUPIL, record.pupil_id, record.name, record.source, None)
-    return Subject.of(record)
+def _check_judge(state: CheckState) -> Judge:
+    """A named check's verdict in the shape of ``Condition.evaluate``."""
 
+    def judge(record: Any, get: Getter, ctx: Ctx, trace: Trace) -> bool | None:
+        return state.verdict(record, trace)
 
-def _subject_bytes(subject: Subject) -> bytes:
-    """The subject's part of ``models.fingerprint``'s input, encoded the same way."""
-    return "\x1f".join((subject.kind._value_, subject.source, subject.id)).encode("utf-8", "surrogatepass")
+    return judge
 
 
 def evaluate(

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from connectors.snapshot.decode import compile_decoder
-from enforcer.model.values import Account, Device, DomainPolicy, PasswordSettings, Record, RosterEntry
+from enforcer.model.values import KIND_OF, MODEL_OF, PasswordSettings, Record
 
 FORMAT = "enforcer.snapshot"
 VERSION = 1
@@ -39,9 +39,9 @@ class SnapshotHeader:
 
 # -- fields <-> JSON -------------------------------------------------------------------------
 
-KINDS: dict[str, type] = {"account": Account, "device": Device, "domain": DomainPolicy, "pupil": RosterEntry}
+KINDS: dict[str, type[Record]] = {kind.value: cls for kind, cls in MODEL_OF.items()}
 KIND_NAMES = tuple(KINDS)
-_KIND_OF = {cls: kind for kind, cls in KINDS.items()}
+_KIND_OF = {cls: kind.value for cls, kind in KIND_OF.items()}
 Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
 
 

@@ -1,50 +1,11 @@
-"""A fast positional constructor for frozen slotted dataclasses, for the hot paths only.
+"""The model's name for ``enforcer.fast.build.builder``, which lives with the other fast paths.
 
-Why: a frozen dataclass's generated ``__init__`` sets every field through
-``object.__setattr__(self, name, value)`` (frozen classes forbid plain assignment), a generic
-attribute call per field. At a million objects that was the biggest single cost left: about
-six findings per object, an 11-field ``Finding`` each, and a 25-field ``Account`` per record.
-
-``builder(cls)`` returns a function taking every field positionally, in field order, that
-fills a plain mutable twin of ``cls`` (a class with exactly the same ``__slots__``, so the same
-memory layout) with ordinary slot stores, then makes the object a ``cls`` by assigning
-``__class__``, which CPython allows between classes of identical layout. The result is a
-real ``cls`` instance, still frozen, equal to (and hashing like) ``cls(*values)``; nothing
-about the class changes. Defaults, default factories and ``__post_init__`` are not applied,
-so callers pass every field; a class that needs ``__post_init__`` or non-init fields is
-refused, and ``tests/scale`` checks the result against the dataclass constructor.
+Kept so that connectors, which may import ``enforcer.model`` but not the engine's internals,
+can build records the fast way (``connectors/snapshot/decode.py`` does).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
-from typing import Any, TypeVar
+from enforcer.fast.build import builder
 
-T = TypeVar("T")
-
-
-def builder(cls: type[T]) -> Callable[..., T]:
-    """``build(*values) == cls(*values)`` for every field given in order, without ``__init__``."""
-    params = dataclasses.fields(cls)  # type: ignore[arg-type]
-    names = tuple(f.name for f in params)
-    slots = getattr(cls, "__slots__", None)
-    if (
-        not dataclasses.is_dataclass(cls)
-        or cls.__bases__ != (object,)
-        or hasattr(cls, "__post_init__")
-        or any(not f.init for f in params)
-        or tuple(slots or ()) != names
-    ):
-        raise TypeError(f"{cls.__name__}: builder() needs a slotted dataclass with only init fields")
-    twin = type(f"_{cls.__name__}Builder", (), {"__slots__": names})
-    args = [f"v{i}" for i in range(len(names))]
-    body = [f"def build({', '.join(args)}):", "    o = _new(_twin)"]
-    body += [f"    o.{name} = {arg}" for name, arg in zip(names, args, strict=True)]
-    body += ["    o.__class__ = _cls", "    return o"]
-    ns: dict[str, Any] = {"_new": object.__new__, "_twin": twin, "_cls": cls}
-    exec("\n".join(body), ns)  # noqa: S102 - generated from our own dataclass's field names only
-    build = ns["build"]
-    build.__qualname__ = f"builder({cls.__name__})"
-    build.__doc__ = f"A {cls.__name__} from every field, positionally (see enforcer.model.frozen)."
-    return build  # type: ignore[no-any-return]
+__all__ = ["builder"]

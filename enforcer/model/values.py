@@ -14,9 +14,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Never
 
-_EMPTY: Mapping[str, str] = MappingProxyType({})
+if TYPE_CHECKING:
+    from hashlib import _Hash
+
+_NOTHING: Mapping[str, Never] = MappingProxyType({})
+
+
+def _empty() -> Mapping[str, Never]:
+    """One shared empty mapping for every mapping field's default, whatever its value type.
+
+    Why ``Never``: a mapping with no values fits ``Mapping[str, str]`` notes and ``Mapping[str, int]``
+    counts alike; typing it as one of them (it was ``Mapping[str, str]``) made the counts wrong.
+    """
+    return _NOTHING
 
 
 class Role(StrEnum):
@@ -81,6 +93,11 @@ class SubjectKind(StrEnum):
     DOMAIN = "domain"
     PUPIL = "pupil"  # a roster entry (from the MIS), which may have no account
 
+    @property
+    def plural(self) -> str:
+        """How a source's counts name this kind: ``accounts``, ``devices``, ``domains``, ``pupils``."""
+        return f"{self._value_}s"
+
 
 @dataclass(frozen=True, slots=True)
 class Account:
@@ -117,7 +134,7 @@ class Account:
     """The MIS id (e.g. employeeID / UPN) used to reconcile pupils against the roster."""
     container: str | None = None
     """Where the account lives (AD distinguished name, or the Entra department), for role rules."""
-    attributes: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    attributes: Mapping[str, str] = field(default_factory=_empty)
     """Raw attributes named by the configuration, kept for role and year-group rules."""
 
 
@@ -144,7 +161,7 @@ class Device:
     passcode_required: bool | None = None
     last_check_in: datetime | None = None
     last_os_update: datetime | None = None
-    notes: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    notes: Mapping[str, str] = field(default_factory=_empty)
     """Why a field is unknown, by field name (e.g. ``encrypted``: the bind account cannot read
     BitLocker recovery objects), so a finding can say so instead of a bare "unknown"."""
 
@@ -211,12 +228,14 @@ class RosterEntry:
 
 Record = Account | Device | DomainPolicy | RosterEntry
 
-KIND_OF: dict[type, SubjectKind] = {
-    Account: SubjectKind.ACCOUNT,
-    Device: SubjectKind.DEVICE,
-    DomainPolicy: SubjectKind.DOMAIN,
-    RosterEntry: SubjectKind.PUPIL,
+MODEL_OF: dict[SubjectKind, type[Record]] = {
+    SubjectKind.ACCOUNT: Account,
+    SubjectKind.DEVICE: Device,
+    SubjectKind.DOMAIN: DomainPolicy,
+    SubjectKind.PUPIL: RosterEntry,
 }
+"""The one table of record types: rule fields, snapshot kinds and source counts are derived from it."""
+KIND_OF: dict[type[Record], SubjectKind] = {cls: kind for kind, cls in MODEL_OF.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,29 +251,54 @@ class Subject:
 
     @classmethod
     def of(cls, record: Record) -> Subject:
-        kind = KIND_OF[type(record)]
-        owner = None
-        if isinstance(record, Account):
-            name = record.username or record.upn or record.display_name
-        elif isinstance(record, Device):
-            name, owner = record.name, record.assigned_user
-        else:
-            name = record.name
-        return cls(kind=kind, id=record.id, name=name, source=record.source, owner=owner)
+        return cls(*subject_fields(record))
+
+
+def subject_fields(record: Record) -> tuple[SubjectKind, str, str | None, str, str | None]:
+    """``Subject.of(record)``'s fields, in field order: the one definition of how a record is named.
+
+    Separate from ``Subject.of`` so the engine's fast constructor (``enforcer.fast.findings``)
+    builds its subjects from exactly these values.
+    """
+    kind = KIND_OF[type(record)]
+    if isinstance(record, Account):
+        return kind, record.id, record.username or record.upn or record.display_name, record.source, None
+    if isinstance(record, Device):
+        return kind, record.id, record.name, record.source, record.assigned_user
+    return kind, record.id, record.name, record.source, None
+
+
+FINGERPRINT_CHARS = 20
 
 
 def fingerprint(rule_id: str, subject: Subject) -> str:
-    """Stable across runs so history can say new / fixed / still failing."""
-    raw = "\x1f".join((rule_id, subject.kind.value, subject.source, subject.id))
+    """Stable across runs so history can say new / fixed / still failing.
+
+    The hashed text is rule id, kind, source and subject id joined by U+001F, hashed as the
+    rule's part and then the subject's, so the engine's fast path can hash each rule's part
+    once (``enforcer.fast.findings``); the two helpers below are the only definition of both.
+    """
+    digest = fingerprint_rule_hash(rule_id)
+    digest.update(fingerprint_subject_part(subject))
+    return digest.hexdigest()[:FINGERPRINT_CHARS]
+
+
+def fingerprint_rule_hash(rule_id: str) -> _Hash:
+    """The fingerprint's hash after the rule's part (rule id and a separator)."""
     # surrogatepass: a hostile id with an unpaired surrogate must still get a stable fingerprint.
-    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    return hashlib.sha256((rule_id + "\x1f").encode("utf-8", "surrogatepass"))
+
+
+def fingerprint_subject_part(subject: Subject) -> bytes:
+    """The subject's part of the fingerprint: kind, source and id, encoded as the rule's part is."""
+    return "\x1f".join((subject.kind._value_, subject.source, subject.id)).encode("utf-8", "surrogatepass")
 
 
 @dataclass(frozen=True, slots=True)
 class Remediation:
     advice: str
     action: str | None = None
-    params: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    params: Mapping[str, Any] = field(default_factory=_empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +326,7 @@ class SourceStatus:
     type: str
     ok: bool
     error: str | None = None
-    counts: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
+    counts: Mapping[str, int] = field(default_factory=_empty)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,10 @@ from enforcer.engine import Engine
 from enforcer.logs import redact
 from enforcer.model.errors import InputError, SourceError, UsageError
 from enforcer.model.values import (
+    KIND_OF,
+    MODEL_OF,
     Account,
     Device,
-    DomainPolicy,
     Finding,
     Record,
     RosterEntry,
@@ -220,8 +221,8 @@ def _subjects(history: RunHistory, run_id: str) -> int | None:
 def _drain(
     sc: SourceConfig, source: Source, sink: Callable[[Record], None], progress: Progress | None
 ) -> SourceStatus:
-    counts = {"accounts": 0, "devices": 0, "domains": 0, "pupils": 0}
-    key = {Account: "accounts", Device: "devices", DomainPolicy: "domains", RosterEntry: "pupils"}
+    counts = {kind.plural: 0 for kind in MODEL_OF}
+    key = {cls: kind.plural for cls, kind in KIND_OF.items()}
     n = 0
     try:
         for record in source.collect():

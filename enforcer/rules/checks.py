@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from enforcer.model.values import Account, Record, Role, RosterEntry, SubjectKind
 from enforcer.rules.conditions import Trace
+from enforcer.rules.roster import AccountKeys
 
 
 class NamedCheck(Protocol):
@@ -34,23 +35,15 @@ class CheckState(Protocol):
 
 @dataclass(slots=True)
 class _HasAccountState:
-    ids: set[str] = field(default_factory=set)
-    usernames: set[str] = field(default_factory=set)
+    accounts: AccountKeys = field(default_factory=AccountKeys)
 
     def observe(self, record: Record) -> None:
         if isinstance(record, Account) and record.role is Role.PUPIL:
-            if record.external_id:
-                self.ids.add(record.external_id.casefold())
-            for name in (record.username, record.upn):
-                if name:
-                    self.usernames.add(name.casefold())
-                    self.usernames.add(name.casefold().split("@", 1)[0])
+            self.accounts.add(record)
 
     def verdict(self, record: Any, trace: Trace) -> bool | None:
         assert isinstance(record, RosterEntry)
-        found = record.pupil_id.casefold() in self.ids or (
-            record.username is not None and record.username.casefold() in self.usernames
-        )
+        found = self.accounts.matches(record)
         trace.evidence["account_found"] = found
         if not found:
             trace.failed.append("no pupil account matches this pupil's MIS id or username")

@@ -13,15 +13,8 @@ from dataclasses import fields
 from datetime import date, datetime
 from enum import StrEnum
 
-from enforcer.model.values import Account, Device, DomainPolicy, RosterEntry, SubjectKind
+from enforcer.model.values import MODEL_OF, SubjectKind
 from enforcer.rules.operators import BOOL, DATE, ENUM, INT, LIST, STR, TIME
-
-MODEL_OF: dict[SubjectKind, type] = {
-    SubjectKind.ACCOUNT: Account,
-    SubjectKind.DEVICE: Device,
-    SubjectKind.DOMAIN: DomainPolicy,
-    SubjectKind.PUPIL: RosterEntry,
-}
 
 _SKIP = {"source", "attributes", "fine_grained"}
 

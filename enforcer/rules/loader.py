@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from enforcer.actions.catalog import ACTIONS
 from enforcer.model.errors import InputError, PolicyError
 from enforcer.model.values import PackInfo, Remediation, SubjectKind
 from enforcer.rules.checks import CHECKS
-from enforcer.rules.conditions import Compiler, Condition
+from enforcer.rules.compiler import Compiler
+from enforcer.rules.conditions import Condition
 from enforcer.rules.model import Pack, Rule
 from enforcer.rules.spec import PackFile, RuleSpec
 from enforcer.yamlfile import Located, MultiInputError, load_file, validate
+
+if TYPE_CHECKING:
+    from enforcer.passwords.policy import PasswordPolicy
 
 
 def packs_dir() -> Path:
@@ -99,7 +103,9 @@ def compile_pack(doc: Located) -> Pack:
     )
 
 
-def _password(doc: Located, raw: dict[str, Any] | None, problems: list[InputError]):  # noqa: ANN202
+def _password(
+    doc: Located, raw: dict[str, Any] | None, problems: list[InputError]
+) -> tuple[PasswordPolicy | None, dict[str, Any]]:
     if raw is None:
         return None, {}
     from enforcer.passwords.policy import PasswordPolicyModel

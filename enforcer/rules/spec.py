@@ -1,7 +1,7 @@
 """The shape of a policy pack file (validated with pydantic at the file edge).
 
 Conditions (``where``, ``expect``) are left as raw data here and compiled by
-``conditions.Compiler``, which knows the subject's fields and the operator table.
+``compiler.Compiler``, which knows the subject's fields and the operator table.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from connectors.demo.generator import generate
 from connectors.demo.settings import Settings
 from connectors.snapshot.source import write_snapshot
@@ -19,7 +21,7 @@ def _snapshot(path: Path, seed: int, name: str) -> None:
     write_snapshot(path, school.records(), school=name, source="demo")
 
 
-def test_three_schools_one_broken(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_three_schools_one_broken(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for i, name in enumerate(["Ash", "Birch", "Cedar"]):
         _snapshot(tmp_path / f"{name.lower()}.jsonl.gz", seed=i + 1, name=f"{name} Primary")
     broken = tmp_path / "cedar.jsonl.gz"

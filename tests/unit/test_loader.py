@@ -9,7 +9,10 @@ import pytest
 
 from enforcer.cli.main import main
 from enforcer.model.errors import InputError, PolicyError
+from enforcer.model.values import SubjectKind
+from enforcer.rules.compiler import Compiler
 from enforcer.rules.loader import load_pack
+from enforcer.yamlfile import Located
 from tests.unit.helpers import pack_from, rule_yaml
 
 PRIMARY = Path(__file__).resolve().parents[2] / "policies" / "primary-school.yaml"
@@ -43,6 +46,21 @@ def test_bad_conditions_are_reported_with_their_line(expect: str, message: str) 
     assert any(message in p for p in found), found
     assert all(p.startswith("test.yaml:") for p in found)
     assert all(p.split(":")[1].isdigit() for p in found)
+
+
+@pytest.mark.parametrize("value", ["{windows: 10}", "[10]", "{windows: [10]}"])
+def test_version_minimums_are_platform_names_to_version_strings(value: str) -> None:
+    found = problems(rule_yaml("device", f"{{key: os_version, op: version_at_least, value: {value}}}"))
+    assert any("mapping of platform to version string" in p for p in found), found
+
+
+def test_version_minimums_keyed_by_anything_but_a_name_are_refused() -> None:
+    """YAML keys reach the compiler as strings; a mapping built in code may not, and a None key
+    would have been looked up for a device with no platform."""
+    errors: list[InputError] = []
+    raw = {"key": "os_version", "op": "version_at_least", "value": {None: "10"}}
+    assert Compiler(Located(raw, {}, "code"), errors).compile(raw, SubjectKind.DEVICE, ()) is None
+    assert "mapping of platform to version string" in str(errors[0])
 
 
 def test_every_problem_is_reported_not_just_the_first() -> None:

@@ -135,8 +135,8 @@ def test_school_computer_controls_pass_fail_and_unknown(field: str, rule: str) -
             platform=Platform.WINDOWS,
             form_factor=FormFactor.LAPTOP,
             ownership=Ownership.SCHOOL,
-            **{field: value},
-        )  # type: ignore[arg-type]
+            **{field: value},  # type: ignore[arg-type]
+        )
 
     assert verdicts([laptop("on", True), laptop("off", False), laptop("unknown", None)], rule) == {
         "on": Status.PASS,

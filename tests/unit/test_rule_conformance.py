@@ -37,7 +37,7 @@ def test_a_record_with_nothing_known_never_passes(pack_name: str, rule: object) 
 
 @pytest.mark.parametrize("pack_name, rule", RULES, ids=[f"{p}:{r.id}" for p, r in RULES])
 def test_rule_metadata_is_complete(pack_name: str, rule: object) -> None:
-    r = rule  # type: ignore[assignment]
+    r = rule
     assert r.title and r.clause and r.remediation.advice  # type: ignore[attr-defined]
     assert (r.expect is None) != (r.check is None)  # type: ignore[attr-defined]
     if r.check:  # type: ignore[attr-defined]
