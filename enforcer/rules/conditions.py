@@ -16,7 +16,16 @@ from enum import StrEnum
 from typing import Any
 
 from enforcer.rules.fields import ROSTER_KEYS
-from enforcer.rules.operators import OPERATORS, Ctx, Operator, age_unknown, minimum_for, version_unknown
+from enforcer.rules.operators import (
+    OPERATORS,
+    Ctx,
+    Operator,
+    age_days,
+    age_text,
+    age_unknown,
+    minimum_for,
+    version_unknown,
+)
 
 Getter = Callable[[Any, str], Any]
 """Resolves a derived key (``roster.*``, the effective ``year_group``) for a record."""
@@ -113,13 +122,9 @@ class Leaf(Condition):
         ok = operator.test(actual, self.arg, ctx)
         shown_actual: Any = actual
         if self.is_age:
-            days = (
-                (ctx.now - actual).total_seconds() / 86400
-                if isinstance(actual, datetime)
-                else (ctx.now.date() - actual).days
-            )
-            shown_actual = int(days)
-            trace.evidence[self._age_key] = shown_actual
+            days = age_days(actual, ctx.now)
+            trace.evidence[self._age_key] = int(days)
+            shown_actual = age_text(days, self.arg)
         trace.evidence[self.key] = actual if type(actual) in PLAIN else json_safe(actual)
         if not ok:
             expected = _show(minimum_for(self.arg, record)) if self.is_version else self._shown_text

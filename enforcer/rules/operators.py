@@ -50,10 +50,27 @@ def _in(actual: Any, expected: Any, _: Ctx) -> bool:
     return actual in expected
 
 
-def _age_days(actual: datetime | date, now: datetime) -> float:
+def age_days(actual: datetime | date, now: datetime) -> float:
+    """The one age, in days, that both the verdict and the message use."""
     if isinstance(actual, datetime):
         return (now - actual).total_seconds() / 86400
     return float((now.date() - actual).days)
+
+
+_age_days = age_days
+
+
+def age_text(days: float, threshold: Any) -> str:
+    """The age as the message shows it: whole days when whole, else as many decimals as it takes
+    to differ from the rule's threshold, so "90.2 days old, expected at most 90" never reads as
+    "90 days old, expected at most 90" on a run at 02:00."""
+    if days == int(days):
+        return str(int(days))
+    for places in range(1, 7):
+        text = f"{days:.{places}f}"
+        if not isinstance(threshold, int | float) or float(text) != float(threshold):
+            return text
+    return f"{days:.6f}"
 
 
 FUTURE_SLACK_DAYS = 1.0
