@@ -29,7 +29,7 @@ from enforcer.passwords.serve import ServeOptions, make_server
 from enforcer.rules.loader import load_pack
 
 
-def corpus(n: int, policy) -> list[str]:  # noqa: ANN001
+def corpus(n: int, policy) -> list[str]:
     rng = random.Random(6)
     entries = read_entries()
     mix = rng.sample(entries, n // 2)
@@ -132,7 +132,7 @@ def main() -> None:
         server.server_close()
 
 
-def json_rows(n: int, policy) -> None:  # noqa: ANN001
+def json_rows(n: int, policy) -> None:
     """For bench/run: the direct check rate against zxcvbn alone on the same candidates and inputs.
 
     zxcvbn is the one third-party step every check runs, so the ratio says what the rest of the

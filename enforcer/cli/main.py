@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - last resort: a bug, reported in one line, never swallowed
+    except Exception as exc:
         logging.getLogger("enforcer").debug("internal error", exc_info=True)
         print(
             f"enforcer: internal error ({type(exc).__name__}): {redact(str(exc))}; "

@@ -96,7 +96,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.request.settimeout(self.server.options.timeout)  # what the stdlib's ``timeout`` would set
         super().setup()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Called by the stdlib for access and error lines; neither ever holds the body, but the
         error lines quote the request line, which is the client's text: escape it."""
         log.info("%s %s", self.address_string(), one_line(format % args))
@@ -137,13 +137,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._send(status.value, {"error": status.phrase.lower()})
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         if self.path == "/health":
             self._send(200, {"ok": True})
         else:
             self._send(404, {"error": "not found"})
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         if self.path not in ("/check", "/"):
             self.close_connection = True
             self._send(404, {"error": "not found"})

@@ -153,7 +153,7 @@ def _one(config: Config, school: SchoolConfig, options: RunOptions, run_school: 
     except EnforcerError as exc:
         log.warning("school %s failed: %s", school.id, exc)
         return SchoolSummary(school.id, school.name, False, {}, {}, {}, (), exc.exit_code, redact(str(exc)))
-    except Exception as exc:  # noqa: BLE001 - a bug in one school is recorded for it (exit 4), not lost
+    except Exception as exc:
         log.exception("school %s: internal error", school.id)
         return SchoolSummary(
             school.id,

@@ -45,7 +45,7 @@ def scheduled_run(argv: Sequence[str]) -> int:
     """The job: one ``enforcer run`` in a child process. Module-level so the job store can name it."""
     started = datetime.now(UTC).isoformat(timespec="milliseconds")
     print(f"enforcer schedule: run starting at {started}", flush=True)
-    child = subprocess.Popen(list(argv))  # noqa: S603 - our own interpreter and arguments
+    child = subprocess.Popen(list(argv))
     with _children_lock:
         _children.add(child)
     try:

@@ -114,7 +114,7 @@ class SQLiteJobStore(BaseJobStore):
         return pickle.dumps(job.__getstate__(), pickle.HIGHEST_PROTOCOL)
 
     def _job(self, blob: bytes) -> Job:
-        state = pickle.loads(blob)  # noqa: S301 - our own private 0600 file, see module docstring
+        state = pickle.loads(blob)
         state["jobstore"] = self
         job = Job.__new__(Job)
         job.__setstate__(state)

@@ -215,7 +215,7 @@ def test_a_full_disk_before_the_run(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=_no_disk_left,  # noqa: PLW1509 - one setrlimit, nothing thread-unsafe
+        preexec_fn=_no_disk_left,
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr

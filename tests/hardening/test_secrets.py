@@ -46,11 +46,11 @@ def mailbox() -> Iterator[dict[str, Any]]:
     box: dict[str, Any] = {"port": _free_port(), "messages": [], "logins": []}
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN202
+        async def handle_DATA(self, server, session, envelope):
             box["messages"].append(envelope.original_content)
             return "250 OK"
 
-    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+    def authenticator(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.password.decode() == CANARY_SMTP
         if ok:
             box["logins"].append(auth_data.login.decode())

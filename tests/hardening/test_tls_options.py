@@ -112,7 +112,7 @@ def test_email_starttls_verifies_the_server_certificate() -> None:
     ctx.load_cert_chain(DATA / "dc.pem", DATA / "dc.key")
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN202
+        async def handle_DATA(self, server, session, envelope):
             return "250 OK"
 
     with socket.socket() as s:

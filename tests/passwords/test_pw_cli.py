@@ -85,7 +85,7 @@ def test_policy_file_with_only_a_password_section(
 
 def test_generate_year_1_all_pass_check(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], primary
-) -> None:  # noqa: ANN001
+) -> None:
     code, out, _ = run(monkeypatch, capsys, ["password", "generate", "--year", "1", "--count", "30"])
     passwords = out.split()
     assert code == 0 and len(passwords) == 30

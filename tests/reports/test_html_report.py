@@ -25,17 +25,17 @@ class _Collect(HTMLParser):
         self._in: str | None = None
         self.text: list[str] = []
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
         if tag in ("script", "style"):
             self._in = tag
             (self.scripts if tag == "script" else self.styles).append("")
 
-    def handle_endtag(self, tag):  # noqa: ANN001
+    def handle_endtag(self, tag):
         if tag == self._in:
             self._in = None
 
-    def handle_data(self, data):  # noqa: ANN001
+    def handle_data(self, data):
         if self._in == "script":
             self.scripts[-1] += data
         elif self._in == "style":

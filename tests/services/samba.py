@@ -159,7 +159,7 @@ class SambaDC:
         self.conf.write_text("\n".join(lines) + "\n")
 
     def start(self, timeout: float = 60) -> None:
-        log = open(self.root / "samba.out", "ab")  # noqa: SIM115 - owned by the child
+        log = open(self.root / "samba.out", "ab")
         self.proc = subprocess.Popen(
             ["samba", "-F", "--debug-stdout", "-s", str(self.conf)],
             stdout=log,

@@ -100,11 +100,11 @@ def _serve(
     box = Mailbox("127.0.0.1", free_port())
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN202
+        async def handle_DATA(self, server, session, envelope):
             box.messages.append(envelope)
             return "250 OK"
 
-    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+    def authenticator(server, session, envelope, mechanism, auth_data):
         ok = (
             isinstance(auth_data, LoginPassword)
             and auth_data.login.decode() == user

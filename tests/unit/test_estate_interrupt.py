@@ -52,12 +52,12 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run_and_stop(config: Path, reports: Path, sig: signal.Signals, logs: Path) -> tuple[int, str]:
     with (logs / "out.txt").open("w") as out, (logs / "err.txt").open("w") as err:
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        proc = subprocess.Popen(
             [sys.executable, "-m", "enforcer", "run", "--config", str(config), "--reports-dir", str(reports)],
             env=_child_env(),
             stdout=out,
             stderr=err,
-            preexec_fn=_default_sigint,  # noqa: PLW1509 - resets one signal, nothing thread-unsafe
+            preexec_fn=_default_sigint,
         )
         try:
             deadline = time.monotonic() + WAIT
