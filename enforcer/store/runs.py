@@ -99,9 +99,6 @@ def begin_run(db: Database, run_id: str, school: str, started: datetime) -> None
         )
 
 
-"""(kind, source, subject id)"""
-
-
 def record_run(
     db: Database,
     result: RunResult,
